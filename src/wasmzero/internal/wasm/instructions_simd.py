@@ -1,0 +1,5 @@
+"""SIMD (0xFD-prefixed) rows of the instruction table; same format as
+``instructions._TABLE``. Opcodes are ``0xFD00 | sub``."""
+
+TABLE = """
+"""
