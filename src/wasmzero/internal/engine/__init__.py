@@ -1,14 +1,22 @@
 """Engines: the pluggable part of the runtime that executes functions.
 
-``ENGINES`` maps an engine name (``RuntimeConfig(engine=...)``) to its
-factory; an engine registers itself here when its package is importable.
+``ENGINES`` maps an engine name (``RuntimeConfig(engine=...)``) to a factory
+returning the engine object; engines are imported on first use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-ENGINES: dict[str, Any] = {}
+
+def _compiler() -> Any:
+    from .compiler.engine import CompilerEngine
+
+    return CompilerEngine()
+
+
+ENGINES: dict[str, Callable[[], Any]] = {"compiler": _compiler}
 
 
 def available_engines() -> list[str]:

@@ -1,0 +1,943 @@
+"""Translate one WebAssembly function body to Python source.
+
+The operand stack is resolved at translation time: each stack entry is a
+Python expression (a constant, a variable, or a pending pure expression over
+them), combined into larger expressions as instructions consume it, and
+*materialized* into a temporary variable only when needed: before side
+effects (stores, calls, global writes) for entries that read memory or
+globals or may trap, before a local is overwritten for entries that read it,
+and at block boundaries. Values that cross block boundaries live in slot
+variables ``s<height>`` named by their stack position.
+
+Generated code contains only numbers and identifiers of our own: ``l<n>``
+locals, ``s<n>`` slots, ``t<n>`` temporaries, ``L`` the pending label,
+``f<n>`` functions, ``g<n>``/``G<n>`` globals, ``T<n>`` tables, ``M`` memory,
+``_...`` helpers. Nothing from the module's bytes (names, strings) is ever
+written into it.
+
+See ``control.py`` for how blocks become Python loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...numeric.bits import f32_from_bits, f64_from_bits
+from ...numeric.semantics import SEMANTICS
+from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
+from ...wasm.module import Module
+from ...wasm.types import EXTERN_GLOBAL, F32, F64, I32, I64, V128, FuncType
+from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
+
+# Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
+# depth use guard mode so wasm loops still fit.
+GUARD_DEPTH = 14
+MAX_PY_LOOPS = 19
+# Expressions longer than this are materialized (keeps the parser happy).
+MAX_EXPR = 400
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+
+_ZERO = {I32: "0", I64: "0", F32: "0.0", F64: "0.0", V128: "0"}
+
+# Memory access: opcode name -> (helper form, natural size).
+_LOADS = {
+    "i32.load": "_ldI(M, {a})[0]",
+    "i64.load": "_ldQ(M, {a})[0]",
+    "f32.load": "_ldf32(M, {a})",
+    "f64.load": "_ldd(M, {a})[0]",
+    "i32.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFF)",
+    "i32.load8_u": "M[{a}]",
+    "i32.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFF)",
+    "i32.load16_u": "_ldH(M, {a})[0]",
+    "i64.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
+    "i64.load8_u": "M[{a}]",
+    "i64.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
+    "i64.load16_u": "_ldH(M, {a})[0]",
+    "i64.load32_s": "(_ldi(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
+    "i64.load32_u": "_ldI(M, {a})[0]",
+}
+_STORES = {
+    "i32.store": "_stI(M, {a}, {v})",
+    "i64.store": "_stQ(M, {a}, {v})",
+    "f32.store": "_stf32(M, {a}, {v})",
+    "f64.store": "_std(M, {a}, {v})",
+    "i32.store8": "M[{a}] = {v} & 0xFF",
+    "i32.store16": "_stH(M, {a}, {v} & 0xFFFF)",
+    "i64.store8": "M[{a}] = {v} & 0xFF",
+    "i64.store16": "_stH(M, {a}, {v} & 0xFFFF)",
+    "i64.store32": "_stI(M, {a}, {v} & 0xFFFFFFFF)",
+}
+
+
+class V:
+    """A stack entry: a Python expression and what it depends on."""
+
+    __slots__ = ("e", "names", "unsafe", "cond", "simple")
+
+    def __init__(
+        self,
+        e: str,
+        names: frozenset[str] = frozenset(),
+        unsafe: bool = False,
+        cond: str | None = None,
+        simple: bool = False,
+    ) -> None:
+        self.e = e  # value expression
+        self.names = names  # local/slot variables read
+        self.unsafe = unsafe  # reads memory/globals or may trap
+        self.cond = cond  # equivalent Python bool expression, if cheaper
+        self.simple = simple  # a constant or a single variable
+
+
+def const(e: str) -> V:
+    return V(e, simple=True)
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+def var(name: str) -> V:
+    return V(name, frozenset((name,)), simple=True)
+
+
+@dataclass
+class ModuleContext:
+    """What the translator needs to know about the module, computed once."""
+
+    module: Module
+    func_types: list[FuncType]
+    # Per global index: "plain" (ns variable, may be written with `global`),
+    # "const" (immutable ns variable), or "cell" (shared GlobalInstance).
+    global_modes: list[str]
+    num_imported_funcs: int
+
+    @classmethod
+    def of(cls, module: Module) -> ModuleContext:
+        exported = {e.index for e in module.exports if e.kind == EXTERN_GLOBAL}
+        modes = []
+        for i, gt in enumerate(module.all_globals()):
+            imported = i < module.num_imported_globals
+            if not gt.mutable:
+                modes.append("const")
+            elif imported or i in exported:
+                modes.append("cell")
+            else:
+                modes.append("plain")
+        return cls(module, module.func_types(), modes, module.num_imported_funcs)
+
+
+def global_read(ctx: ModuleContext, index: int) -> str:
+    return f"G{index}.value" if ctx.global_modes[index] == "cell" else f"g{index}"
+
+
+class Frame:
+    """A control frame during emission."""
+
+    __slots__ = (
+        "node",
+        "kind",
+        "params",
+        "results",
+        "height",
+        "pyloop",
+        "guard",
+        "base_indent",
+        "unreachable",
+        "reached",
+        "crossing",
+        "need_guard",
+        "pending",
+        "region",
+        "else_seen",
+        "then_fell",
+        "outer_indent",
+        "arm_start",
+    )
+
+    def __init__(self, node: Node, kind: int, params: int, results: int, height: int) -> None:
+        self.node = node
+        self.kind = kind
+        self.params = params
+        self.results = results
+        self.height = height
+        self.pyloop = False
+        self.guard = False
+        self.base_indent = 0
+        self.unreachable = False
+        self.reached = False  # some branch targets our end (or start, loops)
+        self.crossing: set[Frame] = set()  # multi-level targets leaving our loop
+        self.need_guard = False  # next statement must open an `if not L:` region
+        self.pending: set[Frame] = set()  # guard targets that may have set L here
+        self.region = False  # an `if not L:` region is open
+        self.else_seen = False
+        self.then_fell = False
+        self.outer_indent = 0
+        self.arm_start = 0
+
+
+class Translator:
+    """Translates function ``index`` (in the function index space) of a
+    validated module to the source of one Python ``def``."""
+
+    def __init__(self, ctx: ModuleContext, index: int) -> None:
+        self.ctx = ctx
+        self.index = index
+        module = ctx.module
+        self.type = ctx.func_types[index]
+        code = module.codes[index - ctx.num_imported_funcs]
+        self.code = code
+        self.local_types = list(self.type.params) + list(code.locals)
+        self.lines: list[str] = []
+        self.indent = 1
+        self.stack: list[V] = []
+        self.frames: list[Frame] = []
+        self.ntemp = 0
+        self.uses_L = False
+        self.global_writes: set[int] = set()
+        self.py_depth = 0  # Python loops currently open
+
+    # -- output --------------------------------------------------------------
+
+    def emit(self, line: str) -> None:
+        f = self.frames[-1]
+        if f.need_guard:
+            self.open_region(f)
+        self.lines.append("    " * self.indent + line)
+
+    def open_region(self, f: Frame) -> None:
+        """Code after a branch that may have set ``L`` for an outer guard
+        block runs only while ``L`` is unset; regions are flat siblings."""
+        f.need_guard = False
+        self.indent = f.base_indent
+        self.lines.append("    " * self.indent + "if not L:")
+        self.indent += 1
+        f.region = True
+
+    def fresh(self) -> str:
+        self.ntemp += 1
+        return f"t{self.ntemp}"
+
+    # -- the stack -----------------------------------------------------------
+
+    def push(self, v: V) -> None:
+        if len(v.e) > MAX_EXPR:
+            v = self.materialize(v)
+        self.stack.append(v)
+
+    def pop(self) -> V:
+        return self.stack.pop()
+
+    def materialize(self, v: V) -> V:
+        if v.simple:
+            return v
+        if v.unsafe:
+            # Deeper pending entries are evaluated first (wasm order).
+            self.flush_unsafe()
+        return self._copy(v)
+
+    def flush_unsafe(self) -> None:
+        """Evaluate, in stack order, every pending entry that must not move
+        past a side effect."""
+        st = self.stack
+        for i, v in enumerate(st):
+            if v.unsafe:
+                st[i] = self._copy(v)
+
+    def flush_reading(self, names: set[str] | frozenset[str]) -> None:
+        st = self.stack
+        if any(v.unsafe and v.names & names for v in st):
+            self.flush_unsafe()
+        for i, v in enumerate(st):
+            if v.names & names:
+                st[i] = self._copy(v)
+
+    def flush_for_block(self, writes: set[int]) -> None:
+        """Before a block: pending entries must not see the block's writes nor
+        be evaluated after its side effects."""
+        written = {f"l{i}" for i in writes}
+        st = self.stack
+        for i, v in enumerate(st):
+            if v.simple:
+                if v.names and v.names & written:
+                    st[i] = self._copy(v)
+                continue
+            if v.unsafe or v.names & written or any(n[0] == "s" for n in v.names):
+                st[i] = self._copy(v)
+
+    def _copy(self, v: V) -> V:
+        t = self.fresh()
+        self.emit(f"{t} = {v.e}")
+        return var(t)
+
+    def assign(self, name: str, v: V) -> None:
+        """``name = v``, keeping other pending entries that read ``name``
+        correct."""
+        self.flush_reading({name})
+        if v.e != name:
+            self.emit(f"{name} = {v.e}")
+
+    def cond_of(self, v: V) -> str:
+        return v.cond if v.cond is not None else v.e
+
+    # -- block types -----------------------------------------------------------
+
+    def block_arity(self, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if bt == BLOCKTYPE_EMPTY:
+            return (), ()
+        if bt < 0:
+            return (), (BLOCKTYPE_VALTYPES[bt],)
+        ft = self.ctx.module.types[bt]
+        return ft.params, ft.results
+
+    # -- translation -------------------------------------------------------------
+
+    def translate(self) -> str:
+        body = self.code.body
+        block_results = {}
+        block_types = {}
+        for i, (op, imm, _) in enumerate(body):
+            if op in (0x02, 0x03, 0x04):
+                p, r = self.block_arity(imm)
+                block_types[i] = (len(p), len(r))
+                block_results[i] = len(r)
+        self.block_types = block_types
+        nodes = analyse(body, block_results)
+        self.nodes = nodes
+        root = Frame(nodes[-1], KIND_FUNC, 0, len(self.type.results), 0)
+        root.base_indent = 1
+        self.frames.append(root)
+        nparams = len(self.type.params)
+        for k in range(nparams, len(self.local_types)):
+            t = self.local_types[k]
+            self.emit(f"l{k} = {_ZERO.get(t, 'None')}")
+        self.run(body)
+        params = ", ".join(f"l{k}" for k in range(nparams))
+        head = [f"def f{self.index}({params}):"]
+        if self.global_writes:
+            head.append("    global " + ", ".join(f"g{g}" for g in sorted(self.global_writes)))
+        if self.uses_L:
+            head.append("    L = 0")
+        return "\n".join(head + self.lines) + "\n"
+
+    def run(self, body: list) -> None:
+        skip = 0  # nesting depth inside unreachable code
+        for i, (op, imm, _off) in enumerate(body):
+            f = self.frames[-1]
+            if f.unreachable:
+                if op in (0x02, 0x03, 0x04):
+                    skip += 1
+                    continue
+                if op == 0x0B:  # end
+                    if skip:
+                        skip -= 1
+                        continue
+                    self.op_end()
+                    continue
+                if op == 0x05 and not skip:  # else
+                    self.op_else()
+                continue
+            handler = _HANDLERS.get(op)
+            if handler is None:
+                self.numeric(op)
+            else:
+                handler(self, i, imm)
+
+    # -- control ------------------------------------------------------------------
+
+    def open_block(self, i: int, kind: int, cond: str | None = None) -> None:
+        np, nr = self.block_types[i]
+        node = self.nodes[i]
+        height = len(self.stack) - np
+        parent = self.frames[-1]
+        # Pending values must be settled before the block runs.
+        self.flush_for_block(node.writes)
+        for j in range(np):
+            slot = f"s{height + j}"
+            v = self.stack[height + j]
+            if v.e != slot:
+                self.assign(slot, v)
+                self.stack[height + j] = var(slot)
+        if parent.need_guard:
+            self.open_region(parent)
+        fr = Frame(node, kind, np, nr, height)
+        fr.outer_indent = self.indent
+        if kind == KIND_LOOP:
+            if self.py_depth >= MAX_PY_LOOPS:
+                raise TranslationLimit("loops nested too deeply for Python")
+            fr.pyloop = True
+        elif node.sites and not node.tailbreak:
+            if self.py_depth < GUARD_DEPTH:
+                fr.pyloop = True
+            else:
+                fr.guard = True
+        if fr.pyloop:
+            self.emit("while True:")
+            self.indent += 1
+            self.py_depth += 1
+        if kind == KIND_IF:
+            self.emit(f"if {cond}:")
+            self.indent += 1
+        fr.base_indent = self.indent
+        fr.arm_start = len(self.lines)
+        self.frames.append(fr)
+
+    def op_block(self, i: int, imm: object) -> None:
+        self.open_block(i, KIND_BLOCK)
+
+    def op_loop(self, i: int, imm: object) -> None:
+        self.open_block(i, KIND_LOOP)
+
+    def op_if(self, i: int, imm: object) -> None:
+        c = self.pop()
+        if not c.simple and (c.unsafe or len(c.e) > 120):
+            c = self.materialize(c)
+        self.open_block(i, KIND_IF, self.cond_of(c))
+
+    def store_results(self, fr: Frame) -> None:
+        """Fallthrough to a frame's end: its results go to its slots."""
+        n = fr.results
+        if n:
+            self.move_to_slots(fr.height, self.stack[len(self.stack) - n :])
+
+    def move_to_slots(self, height: int, vals: list[V], emit=None) -> list[str]:
+        """Assign ``vals`` to the slots from ``height``; returns the lines
+        (emitted unless ``emit`` is False)."""
+        pairs = [(f"s{height + j}", v) for j, v in enumerate(vals)]
+        pairs = [(t, v) for t, v in pairs if v.e != t]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            line = f"{pairs[0][0]} = {pairs[0][1].e}"
+        else:
+            line = ", ".join(t for t, _ in pairs) + " = " + ", ".join(v.e for _, v in pairs)
+        if emit is False:
+            return [line]
+        # Entries left on the stack must not see the new slot values.
+        self.flush_reading({t for t, _ in pairs})
+        self.emit(line)
+        return [line]
+
+    def end_arm(self, fr: Frame) -> None:
+        """Close the current arm of ``fr`` (its body, or an if's branch)."""
+        fr.need_guard = False
+        fr.region = False
+        if len(self.lines) == fr.arm_start:
+            self.lines.append("    " * fr.base_indent + "pass")
+
+    def op_else(self, i: int = 0, imm: object = None) -> None:
+        fr = self.frames[-1]
+        fr.then_fell = not fr.unreachable
+        if not fr.unreachable:
+            self.store_results(fr)
+        self.end_arm(fr)
+        self.indent = fr.base_indent - 1
+        self.lines.append("    " * self.indent + "else:")
+        self.indent += 1
+        fr.arm_start = len(self.lines)
+        del self.stack[fr.height :]
+        self.stack.extend(var(f"s{fr.height + j}") for j in range(fr.params))
+        fr.unreachable = False
+        fr.else_seen = True
+
+    def op_end(self, i: int = 0, imm: object = None) -> None:
+        fr = self.frames[-1]
+        fallthrough = not fr.unreachable
+        if fr.kind == KIND_FUNC:
+            if fallthrough:
+                self.emit_return()
+            self.end_arm(fr)
+            self.frames.pop()
+            return
+        if fallthrough:
+            self.store_results(fr)
+        self.end_arm(fr)
+        self.frames.pop()
+        parent = self.frames[-1]
+        self.indent = fr.outer_indent
+        if fr.pyloop:
+            # Falling off the end of the body leaves the loop.
+            self.lines.append("    " * (self.indent + 1) + "break")
+            self.py_depth -= 1
+            self.dispatch_after_loop(fr)
+        if fr.guard and fr.reached:
+            self.lines.append("    " * self.indent + f"if L == {fr.node.id}: L = 0")
+        outer = fr.pending - {fr}
+        if outer:
+            parent.pending |= outer
+            parent.need_guard = True
+        del self.stack[fr.height :]
+        self.stack.extend(var(f"s{fr.height + j}") for j in range(fr.results))
+        if fr.kind == KIND_LOOP:
+            after = fallthrough
+        elif fr.kind == KIND_IF:
+            after = fallthrough or fr.reached or fr.then_fell or not fr.else_seen
+        else:
+            after = fallthrough or fr.reached
+        if not after:
+            parent.unreachable = True
+
+    def dispatch_after_loop(self, fr: Frame) -> None:
+        """After a Python loop ends, continue the multi-level branches that
+        left it: the next loop out is their target, or must be left too."""
+        if not fr.crossing:
+            return
+        here: list[Frame] = []
+        beyond = False
+        guard_targets: set[Frame] = set()
+        for t in fr.crossing:
+            hit = None
+            for g in reversed(self.frames):
+                if g.pyloop or g is t:
+                    hit = g
+                    break
+            if hit is t:
+                if t.pyloop:
+                    here.append(t)
+                else:
+                    guard_targets.add(t)
+            else:
+                beyond = True
+        ind = "    " * self.indent
+        if here or beyond:
+            self.lines.append(ind + "if L:")
+            for t in sorted(here, key=lambda f: f.node.id):
+                jump = "continue" if t.kind == KIND_LOOP else "break"
+                self.lines.append(ind + f"    if L == {t.node.id}: L = 0; {jump}")
+            if beyond:
+                self.lines.append(ind + "    break")
+        if guard_targets:
+            parent = self.frames[-1]
+            parent.pending |= guard_targets
+            parent.need_guard = True
+
+    # -- branches -------------------------------------------------------------------
+
+    def jump(self, t: Frame) -> list[str]:
+        """The statements that transfer control to label ``t`` (values
+        already in place)."""
+        if t.kind == KIND_FUNC:
+            return [self.return_line()]
+        t.reached = True
+        loops = []
+        for g in reversed(self.frames):
+            if g is t:
+                break
+            if g.pyloop:
+                loops.append(g)
+        if t.pyloop and not loops:
+            return ["continue" if t.kind == KIND_LOOP else "break"]
+        if t.node.tailbreak and not t.guard and not t.pyloop:
+            return ["break"]
+        self.uses_L = True
+        if not loops:
+            self.frames[-1].pending.add(t)
+            return [f"L = {t.node.id}"]
+        for g in loops:
+            g.crossing.add(t)
+        return [f"L = {t.node.id}", "break"]
+
+    def branch_lines(self, t: Frame, vals: list[V]) -> list[str]:
+        if t.kind == KIND_FUNC:
+            return [self.return_line(vals)]
+        if vals:
+            height = t.height
+            lines = self.move_to_slots(height, vals, emit=False)
+        else:
+            lines = []
+        return lines + self.jump(t)
+
+    def label_arity(self, t: Frame) -> int:
+        return t.params if t.kind == KIND_LOOP else t.results
+
+    def op_br(self, i: int, label: int) -> None:
+        t = self.frames[-1 - label]
+        n = self.label_arity(t)
+        self.flush_unsafe()
+        vals = self.stack[len(self.stack) - n :] if n else []
+        for line in self.branch_lines(t, vals):
+            self.emit(line)
+        self.frames[-1].unreachable = True
+
+    def op_br_if(self, i: int, label: int) -> None:
+        c = self.pop()
+        t = self.frames[-1 - label]
+        n = self.label_arity(t)
+        self.flush_unsafe()
+        if n:
+            st = self.stack
+            for k in range(len(st) - n, len(st)):
+                st[k] = self.materialize(st[k])
+        if not c.simple and c.unsafe:
+            c = self.materialize(c)
+        vals = self.stack[len(self.stack) - n :] if n else []
+        lines = self.branch_lines(t, vals)
+        self.emit(f"if {self.cond_of(c)}:")
+        for line in lines:
+            self.lines.append("    " * (self.indent + 1) + line)
+        if lines[-1].startswith("L = "):
+            self.frames[-1].need_guard = True
+
+    def op_br_table(self, i: int, imm: tuple) -> None:
+        labels, default = imm
+        idx = self.pop()
+        self.flush_unsafe()
+        if not idx.simple:
+            idx = self.materialize(idx)
+        t0 = self.frames[-1 - default]
+        n = self.label_arity(t0)
+        vals = self.stack[len(self.stack) - n :] if n else []
+        # Ranges of indices with the same target.
+        ranges: list[list[int]] = []  # [lo, hi, label]
+        for k, label in enumerate(labels):
+            if ranges and ranges[-1][2] == label and ranges[-1][1] == k - 1:
+                ranges[-1][1] = k
+            else:
+                ranges.append([k, k, label])
+        if ranges and ranges[-1][2] == default:
+            ranges[-1][1] = 0xFFFFFFFF
+        else:
+            ranges.append([len(labels), 0xFFFFFFFF, default])
+        code = {}
+        for _, _, label in ranges:
+            if label not in code:
+                code[label] = self.branch_lines(self.frames[-1 - label], vals)
+        self.emit_tree(idx.e, ranges, code)
+        self.frames[-1].unreachable = True
+
+    def emit_tree(self, idx: str, ranges: list[list[int]], code: dict) -> None:
+        if len(ranges) == 1:
+            for line in code[ranges[0][2]]:
+                self.emit(line)
+            return
+        mid = len(ranges) // 2
+        self.emit(f"if {idx} < {ranges[mid][0]}:")
+        self.indent += 1
+        self.emit_tree(idx, ranges[:mid], code)
+        self.indent -= 1
+        self.emit("else:")
+        self.indent += 1
+        self.emit_tree(idx, ranges[mid:], code)
+        self.indent -= 1
+
+    def return_line(self, vals: list[V] | None = None) -> str:
+        n = len(self.type.results)
+        if vals is None:
+            vals = self.stack[len(self.stack) - n :] if n else []
+        if n == 0:
+            return "return"
+        if n == 1:
+            return f"return {vals[0].e}"
+        return "return (" + ", ".join(v.e for v in vals) + ")"
+
+    def emit_return(self) -> None:
+        self.flush_unsafe()
+        self.emit(self.return_line())
+
+    def op_return(self, i: int, imm: object) -> None:
+        self.emit_return()
+        self.frames[-1].unreachable = True
+
+    def op_unreachable(self, i: int, imm: object) -> None:
+        self.flush_unsafe()
+        self.emit("raise _trap_unreachable()")
+        self.frames[-1].unreachable = True
+
+    def op_nop(self, i: int, imm: object) -> None:
+        pass
+
+    # -- calls ------------------------------------------------------------------------
+
+    def call_args(self, n: int) -> str:
+        args = self.stack[len(self.stack) - n :] if n else []
+        del self.stack[len(self.stack) - n :]
+        self.flush_unsafe()
+        return ", ".join(a.e for a in args)
+
+    def push_results(self, call: str, n: int) -> None:
+        if n == 0:
+            self.emit(call)
+        elif n == 1:
+            t = self.fresh()
+            self.emit(f"{t} = {call}")
+            self.stack.append(var(t))
+        else:
+            ts = [self.fresh() for _ in range(n)]
+            self.emit(", ".join(ts) + f" = {call}")
+            self.stack.extend(var(t) for t in ts)
+
+    def op_call(self, i: int, fidx: int) -> None:
+        ft = self.ctx.func_types[fidx]
+        args = self.call_args(len(ft.params))
+        self.push_results(f"f{fidx}({args})", len(ft.results))
+
+    def op_call_indirect(self, i: int, imm: tuple) -> None:
+        typeidx, table = imm
+        ft = self.ctx.module.types[typeidx]
+        idx = self.pop()
+        n = len(ft.params)
+        st = self.stack
+        for k in range(len(st) - n, len(st)):
+            if not st[k].simple:
+                st[k] = self.materialize(st[k])
+        if not idx.simple:
+            idx = self.materialize(idx)
+        args = self.call_args(n)
+        self.push_results(f"_ci(T{table}, {idx.e}, TY{typeidx})({args})", len(ft.results))
+
+    # -- parametric and variables -------------------------------------------------------
+
+    def op_drop(self, i: int, imm: object) -> None:
+        v = self.pop()
+        if v.unsafe:
+            self.flush_unsafe()
+            self.emit(v.e)
+
+    def op_select(self, i: int, imm: object) -> None:
+        c = self.pop()
+        b = self.pop()
+        a = self.pop()
+        if a.unsafe or b.unsafe or c.unsafe:
+            self.flush_unsafe()
+            a = self._copy(a) if not a.simple else a
+            b = self._copy(b) if not b.simple else b
+            c = self._copy(c) if not c.simple else c
+        self.push(
+            V(
+                f"({a.e} if {self.cond_of(c)} else {b.e})",
+                a.names | b.names | c.names,
+            )
+        )
+
+    def op_local_get(self, i: int, x: int) -> None:
+        self.stack.append(var(f"l{x}"))
+
+    def op_local_set(self, i: int, x: int) -> None:
+        v = self.pop()
+        self.assign(f"l{x}", v)
+
+    def op_local_tee(self, i: int, x: int) -> None:
+        v = self.pop()
+        self.assign(f"l{x}", v)
+        self.stack.append(var(f"l{x}"))
+
+    def op_global_get(self, i: int, x: int) -> None:
+        if self.ctx.global_modes[x] == "const":
+            self.stack.append(V(f"g{x}", simple=True))
+        else:
+            self.stack.append(V(global_read(self.ctx, x), unsafe=True))
+
+    def op_global_set(self, i: int, x: int) -> None:
+        v = self.pop()
+        self.flush_unsafe()
+        if self.ctx.global_modes[x] == "plain":
+            self.global_writes.add(x)
+        self.emit(f"{global_read(self.ctx, x)} = {v.e}")
+
+    # -- memory -------------------------------------------------------------------
+
+    def op_load(self, i: int, op: int, memarg: tuple) -> None:
+        a = self.pop()
+        off = memarg[1]
+        addr = a.e if not off else f"{a.e} + {off}"
+        e = _LOADS[OPS[op].name].format(a=addr)
+        self.push(V(e, a.names, True))
+
+    def op_store(self, i: int, op: int, memarg: tuple) -> None:
+        v = self.pop()
+        a = self.pop()
+        self.flush_unsafe()
+        off = memarg[1]
+        addr = a.e if not off else f"{a.e} + {off}"
+        self.emit(_STORES[OPS[op].name].format(a=addr, v=v.e))
+
+    def op_memory_size(self, i: int, imm: object) -> None:
+        self.stack.append(V("(len(M) >> 16)", unsafe=True))
+
+    def op_memory_grow(self, i: int, imm: object) -> None:
+        n = self.pop()
+        self.flush_unsafe()
+        self.push_results(f"_grow({n.e})", 1)
+
+    def helper_stmt(self, fmt: str, nargs: int) -> None:
+        args = self.stack[len(self.stack) - nargs :]
+        del self.stack[len(self.stack) - nargs :]
+        self.flush_unsafe()
+        self.emit(fmt.format(*[a.e for a in args]))
+
+    def op_memory_fill(self, i: int, imm: object) -> None:
+        self.helper_stmt("_mfill({0}, {1}, {2})", 3)
+
+    def op_memory_copy(self, i: int, imm: object) -> None:
+        self.helper_stmt("_mcopy({0}, {1}, {2})", 3)
+
+    def op_memory_init(self, i: int, imm: tuple) -> None:
+        self.helper_stmt(f"_minit({imm[0]}, {{0}}, {{1}}, {{2}})", 3)
+
+    def op_data_drop(self, i: int, imm: int) -> None:
+        self.flush_unsafe()
+        self.emit(f"_ddrop({imm})")
+
+    # -- tables and references -------------------------------------------------------------
+
+    def op_table_get(self, i: int, x: int) -> None:
+        idx = self.pop()
+        self.flush_unsafe()
+        self.push_results(f"_tget(T{x}, {idx.e})", 1)
+
+    def op_table_set(self, i: int, x: int) -> None:
+        self.helper_stmt(f"_tset(T{x}, {{0}}, {{1}})", 2)
+
+    def op_table_size(self, i: int, x: int) -> None:
+        self.stack.append(V(f"len(T{x})", unsafe=True))
+
+    def op_table_grow(self, i: int, x: int) -> None:
+        n = self.pop()
+        v = self.pop()
+        self.flush_unsafe()
+        self.push_results(f"_tgrow({x}, {v.e}, {n.e})", 1)
+
+    def op_table_fill(self, i: int, x: int) -> None:
+        self.helper_stmt(f"_tfill({x}, {{0}}, {{1}}, {{2}})", 3)
+
+    def op_table_copy(self, i: int, imm: tuple) -> None:
+        self.helper_stmt(f"_tcopy({imm[0]}, {imm[1]}, {{0}}, {{1}}, {{2}})", 3)
+
+    def op_table_init(self, i: int, imm: tuple) -> None:
+        self.helper_stmt(f"_tinit({imm[1]}, {imm[0]}, {{0}}, {{1}}, {{2}})", 3)
+
+    def op_elem_drop(self, i: int, imm: int) -> None:
+        self.flush_unsafe()
+        self.emit(f"_edrop({imm})")
+
+    def op_ref_null(self, i: int, imm: int) -> None:
+        self.stack.append(const("None"))
+
+    def op_ref_is_null(self, i: int, imm: object) -> None:
+        v = self.pop()
+        self.push(V(f"({v.e} is None)", v.names, v.unsafe, cond=f"({v.e} is None)"))
+
+    def op_ref_func(self, i: int, x: int) -> None:
+        self.stack.append(V(f"F{x}", simple=True))
+
+    # -- constants and numeric -----------------------------------------------------------
+
+    def op_i_const(self, i: int, value: int) -> None:
+        self.stack.append(const(str(value)))
+
+    def op_f32_const(self, i: int, bits: int) -> None:
+        self.stack.append(const(float_literal(f32_from_bits(bits), bits, 32)))
+
+    def op_f64_const(self, i: int, bits: int) -> None:
+        self.stack.append(const(float_literal(f64_from_bits(bits), bits, 64)))
+
+    def numeric(self, op: int) -> None:
+        info = OPS[op]
+        sem = SEMANTICS.get(info.name)
+        if sem is None:
+            raise TranslationLimit(f"no semantics for {info.name}")
+        n = len(info.sig[0])
+        args = self.stack[len(self.stack) - n :]
+        del self.stack[len(self.stack) - n :]
+        tmpl = sem.expr
+        if n == 1 and args[0].cond is not None and info.name in ("i32.eqz",):
+            c = args[0].cond
+            self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
+            return
+        for k in range(n):
+            if not args[k].simple and tmpl.count("{%d}" % k) > 1:
+                args[k] = self.materialize(args[k])
+        es = [a.e for a in args]
+        names = _NO_NAMES.union(*(a.names for a in args))
+        unsafe = sem.may_trap or any(a.unsafe for a in args)
+        cond = getattr(sem, "cond", None)
+        self.push(
+            V(
+                tmpl.format(*es),
+                names,
+                unsafe,
+                cond.format(*es) if cond else None,
+            )
+        )
+
+
+class TranslationLimit(Exception):
+    """A function's structure exceeds what the Python compiler accepts."""
+
+
+def float_literal(value: float, bits: int, width: int) -> str:
+    """A Python expression for a float constant; exact, NaN payloads kept."""
+    if value != value:
+        return f"_f32nan({bits})" if width == 32 else f"_f64nan({bits})"
+    if value in (float("inf"), float("-inf")):
+        return "_inf" if value > 0 else "(-_inf)"
+    r = repr(value)
+    return f"({r})" if r.startswith("-") else r
+
+
+_MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
+_MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
+
+
+def _build_handlers() -> dict:
+    t = Translator
+    h = {
+        "unreachable": t.op_unreachable,
+        "nop": t.op_nop,
+        "block": t.op_block,
+        "loop": t.op_loop,
+        "if": t.op_if,
+        "else": t.op_else,
+        "end": t.op_end,
+        "br": t.op_br,
+        "br_if": t.op_br_if,
+        "br_table": t.op_br_table,
+        "return": t.op_return,
+        "call": t.op_call,
+        "call_indirect": t.op_call_indirect,
+        "drop": t.op_drop,
+        "select": t.op_select,
+        "select_t": t.op_select,
+        "local.get": t.op_local_get,
+        "local.set": t.op_local_set,
+        "local.tee": t.op_local_tee,
+        "global.get": t.op_global_get,
+        "global.set": t.op_global_set,
+        "table.get": t.op_table_get,
+        "table.set": t.op_table_set,
+        "memory.size": t.op_memory_size,
+        "memory.grow": t.op_memory_grow,
+        "i32.const": t.op_i_const,
+        "i64.const": t.op_i_const,
+        "f32.const": t.op_f32_const,
+        "f64.const": t.op_f64_const,
+        "ref.null": t.op_ref_null,
+        "ref.is_null": t.op_ref_is_null,
+        "ref.func": t.op_ref_func,
+        "memory.init": t.op_memory_init,
+        "data.drop": t.op_data_drop,
+        "memory.copy": t.op_memory_copy,
+        "memory.fill": t.op_memory_fill,
+        "table.init": t.op_table_init,
+        "elem.drop": t.op_elem_drop,
+        "table.copy": t.op_table_copy,
+        "table.grow": t.op_table_grow,
+        "table.size": t.op_table_size,
+        "table.fill": t.op_table_fill,
+    }
+    out = {OPS_BY_NAME[name]: fn for name, fn in h.items()}
+    for op in _MEM_LOADS:
+        out[op] = lambda self, i, imm, _op=op: Translator.op_load(self, i, _op, imm)
+    for op in _MEM_STORES:
+        out[op] = lambda self, i, imm, _op=op: Translator.op_store(self, i, _op, imm)
+    return out
+
+
+OPS_BY_NAME = {info.name: op for op, info in OPS.items()}
+_HANDLERS = _build_handlers()
+
+
+def translate_function(ctx: ModuleContext, index: int) -> str:
+    """Python source of ``def f<index>(...)`` for a defined function."""
+    return Translator(ctx, index).translate()

@@ -1,1 +1,0 @@
-"""Internal machinery: not part of the public API."""

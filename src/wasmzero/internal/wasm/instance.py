@@ -1,0 +1,265 @@
+"""Instantiation (linking, globals, segments, start) and the call boundary.
+
+Instantiation follows WebAssembly 2.0: imports are resolved and type-checked,
+globals and element expressions evaluated, then active element and data
+segments are applied in order and the start function runs. A trap in a
+segment or the start function raises; effects before it stay, and the
+instance is not registered.
+
+See https://webassembly.github.io/spec/core/exec/modules.html#instantiation
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import LinkError, Trap, TrapKind
+from ..numeric.bits import f32_from_bits, f64_from_bits
+from .instructions import OP
+from .module import MODE_ACTIVE, Instr, Module
+from .store import (
+    FunctionInstance,
+    GlobalInstance,
+    MemoryInstance,
+    ModuleInstance,
+    Store,
+    TableInstance,
+)
+from .types import (
+    EXTERN_FUNC,
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_NAMES,
+    EXTERN_TABLE,
+    GlobalType,
+    Limits,
+    MemoryType,
+    TableType,
+    limits_match,
+    valtype_name,
+)
+
+_I32_CONST = OP["i32.const"]
+_I64_CONST = OP["i64.const"]
+_F32_CONST = OP["f32.const"]
+_F64_CONST = OP["f64.const"]
+_V128_CONST = OP.get("v128.const", -1)
+_REF_NULL = OP["ref.null"]
+_REF_FUNC = OP["ref.func"]
+_GLOBAL_GET = OP["global.get"]
+_END = OP["end"]
+
+
+def eval_const(expr: list[Instr], inst: ModuleInstance) -> Any:
+    """Evaluate a (validated) constant expression."""
+    stack: list[Any] = []
+    for op, imm, _ in expr:
+        if op == _I32_CONST or op == _I64_CONST or op == _V128_CONST:
+            stack.append(imm)
+        elif op == _F32_CONST:
+            stack.append(f32_from_bits(imm))
+        elif op == _F64_CONST:
+            stack.append(f64_from_bits(imm))
+        elif op == _REF_NULL:
+            stack.append(None)
+        elif op == _REF_FUNC:
+            stack.append(inst.functions[imm])
+        elif op == _GLOBAL_GET:
+            stack.append(inst.globals[imm].value)
+        elif op == _END:
+            break
+    return stack[-1]
+
+
+def _import_error(imp: Any, msg: str) -> LinkError:
+    return LinkError(f"import {EXTERN_NAMES[imp.kind]}[{imp.module}.{imp.name}]: {msg}", imp.module, imp.name)
+
+
+def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
+    """Link every import to an export of an instance in the store, checking
+    kinds and types (``LinkError`` naming the import)."""
+    for imp in module.imports:
+        source = store.modules.get(imp.module)
+        if source is None or source.closed:
+            raise LinkError(f"module[{imp.module}] not instantiated", imp.module, imp.name)
+        exp = source.exports.get(imp.name)
+        if exp is None:
+            raise LinkError(
+                f'"{imp.name}" is not exported in module[{imp.module}]', imp.module, imp.name
+            )
+        kind, obj = exp
+        if kind != imp.kind:
+            raise _import_error(
+                imp, f"incompatible import type: export is a {EXTERN_NAMES[kind]}"
+            )
+        if kind == EXTERN_FUNC:
+            want = module.types[imp.desc]
+            if obj.type != want:
+                raise _import_error(imp, f"signature mismatch: {want} != {obj.type}")
+            inst.functions.append(obj)
+        elif kind == EXTERN_TABLE:
+            tt: TableType = imp.desc
+            actual = Limits(len(obj.elements), obj.max)
+            if obj.elem_type != tt.elem_type:
+                raise _import_error(
+                    imp,
+                    f"incompatible import type: element type {valtype_name(obj.elem_type)} "
+                    f"!= {valtype_name(tt.elem_type)}",
+                )
+            if not limits_match(actual, tt.limits):
+                raise _import_error(imp, f"incompatible import type: limits {actual} vs {tt.limits}")
+            inst.tables.append(obj)
+        elif kind == EXTERN_MEMORY:
+            mt: MemoryType = imp.desc
+            actual = Limits(obj.pages, obj.declared_max)
+            if not limits_match(actual, mt.limits):
+                raise _import_error(imp, f"incompatible import type: limits {actual} vs {mt.limits}")
+            inst.memories.append(obj)
+        else:
+            gt: GlobalType = imp.desc
+            if obj.type != gt:
+                raise _import_error(imp, f"incompatible import type: {gt} != {obj.type}")
+            inst.globals.append(obj)
+
+
+def create_definitions(
+    module: Module,
+    inst: ModuleInstance,
+    memory_limit_pages: int,
+    stub_factory: Callable[[int], Callable[..., Any]],
+) -> None:
+    """Globals, tables, memories, defined functions and exports."""
+    types = module.types
+    nimp = len(inst.functions)
+    for k, tidx in enumerate(module.funcs):
+        idx = nimp + k
+        inst.functions.append(FunctionInstance(types[tidx], stub_factory(idx), inst, idx, False))
+    for g in module.globals:
+        inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst)))
+    for tt in module.tables:
+        inst.tables.append(TableInstance(tt))
+    for mt in module.memories:
+        inst.memories.append(MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages))
+    for e in module.exports:
+        obj: Any
+        if e.kind == EXTERN_FUNC:
+            obj = inst.functions[e.index]
+        elif e.kind == EXTERN_TABLE:
+            obj = inst.tables[e.index]
+        elif e.kind == EXTERN_MEMORY:
+            obj = inst.memories[e.index]
+        else:
+            obj = inst.globals[e.index]
+        inst.exports[e.name] = (e.kind, obj)
+    inst.func_names = dict(module.names.functions)
+    inst.module_name = module.names.module
+
+
+def init_segments(module: Module, inst: ModuleInstance, segments: Any) -> None:
+    """Evaluate element segments, then apply active element and data
+    segments in order (traps propagate; earlier effects stay)."""
+    elems = segments.elems
+    for seg in module.elements:
+        elems.append([eval_const(expr, inst) for expr in seg.init])
+    datas = segments.datas
+    for seg in module.data:
+        datas.append(seg.data)
+    for k, seg in enumerate(module.elements):
+        if seg.mode == MODE_ACTIVE:
+            table = inst.tables[seg.table].elements
+            off = eval_const(seg.offset_expr, inst)
+            items = elems[k]
+            if off + len(items) > len(table):
+                raise Trap(TrapKind.TABLE_OUT_OF_BOUNDS)
+            table[off : off + len(items)] = items
+        elems[k] = []  # active and declarative segments are dropped
+    for k, seg in enumerate(module.data):
+        if seg.mode == MODE_ACTIVE:
+            mem = inst.memories[seg.memory].data
+            off = eval_const(seg.offset_expr, inst)
+            if off + len(seg.data) > len(mem):
+                raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+            mem[off : off + len(seg.data)] = seg.data
+            datas[k] = b""
+
+
+# -- the call boundary -----------------------------------------------------------
+
+_depth = 0
+# Python frames that wasm may use on top of the caller's: a wasm depth of at
+# least 10,000 calls must work without the caller raising limits.
+WASM_STACK_FRAMES = 30_000
+
+
+def _internal_frame(tb: Any) -> bool:
+    """Whether the innermost frame of a traceback is translated code or one of
+    our runtime helpers (not a host function)."""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    g = tb.tb_frame.f_globals
+    return "__wasmzero__" in g or str(g.get("__name__", "")).startswith("wasmzero.internal")
+
+
+def wasm_stack(tb: Any) -> list[str]:
+    """Debug names of the translated frames in a traceback, innermost first."""
+    out = []
+    while tb is not None:
+        frame = tb.tb_frame
+        inst = frame.f_globals.get("__wasmzero__")
+        name = frame.f_code.co_name
+        if inst is not None and name.startswith("f") and name[1:].isdigit():
+            out.append(inst.debug_name(int(name[1:])))
+        tb = tb.tb_next
+    out.reverse()
+    return out
+
+
+def invoke(fn: Callable[..., Any], args: Any) -> Any:
+    """Call a function instance's ``fn`` from Python, turning the failures of
+    translated code into traps."""
+    global _depth
+    outer = _depth == 0
+    if outer:
+        old_limit = sys.getrecursionlimit()
+        needed = _frame_depth() + WASM_STACK_FRAMES
+        if needed > old_limit:
+            sys.setrecursionlimit(needed)
+    _depth += 1
+    try:
+        return fn(*args)
+    except Trap as e:
+        if not e.wasm_stack:
+            e.wasm_stack = wasm_stack(e.__traceback__)
+        raise
+    except RecursionError as e:
+        trap = Trap(TrapKind.CALL_STACK_EXHAUSTED)
+        trap.wasm_stack = wasm_stack(e.__traceback__)[:20]
+        raise trap from None
+    except (IndexError, struct.error) as e:
+        if not _internal_frame(e.__traceback__):
+            raise
+        trap = Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        trap.wasm_stack = wasm_stack(e.__traceback__)
+        raise trap from None
+    except ZeroDivisionError as e:
+        if not _internal_frame(e.__traceback__):
+            raise
+        trap = Trap(TrapKind.INTEGER_DIVIDE_BY_ZERO)
+        trap.wasm_stack = wasm_stack(e.__traceback__)
+        raise trap from None
+    finally:
+        _depth -= 1
+        if outer and sys.getrecursionlimit() != old_limit:
+            sys.setrecursionlimit(old_limit)
+
+
+def _frame_depth() -> int:
+    f = sys._getframe(1)
+    n = 0
+    while f is not None:
+        n += 1
+        f = f.f_back
+    return n

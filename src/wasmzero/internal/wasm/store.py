@@ -1,0 +1,164 @@
+"""The store: runtime instances of functions, tables, memories and globals,
+and the module instances that own them.
+
+Every type whose name ends with ``Instance`` belongs to exactly one store.
+Values use the runtime representation of ``internal/numeric/bits.py``.
+
+See https://webassembly.github.io/spec/core/exec/runtime.html
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import InstantiationError
+from .types import PAGE_SIZE, FuncType, GlobalType, TableType
+
+_type_ids: dict[FuncType, int] = {}
+_type_lock = threading.Lock()
+
+
+def type_id(ft: FuncType) -> int:
+    """A process-wide small int per distinct function type, so that
+    ``call_indirect`` compares ints."""
+    tid = _type_ids.get(ft)
+    if tid is None:
+        with _type_lock:
+            tid = _type_ids.setdefault(ft, len(_type_ids) + 1)
+    return tid
+
+
+class FunctionInstance:
+    """A function: wasm (translated) or host. ``fn`` takes the parameters as
+    positional raw values and returns None, one raw value, or a tuple."""
+
+    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "__weakref__")
+
+    def __init__(
+        self, ft: FuncType, fn: Callable[..., Any], module: ModuleInstance | None, index: int, host: bool
+    ) -> None:
+        self.type = ft
+        self.type_id = type_id(ft)
+        self.fn = fn
+        self.module = module
+        self.index = index
+        self.host = host
+
+    def debug_name(self) -> str:
+        mod = self.module
+        if mod is None:
+            return f".${self.index}"
+        return mod.debug_name(self.index)
+
+
+class MemoryInstance:
+    """A linear memory: a bytearray whose length is a multiple of 64 KiB.
+
+    Growing extends the same bytearray in place, so translated code that
+    holds it keeps working; ``max_pages`` is the smaller of the memory type's
+    maximum and the runtime's limit.
+    """
+
+    __slots__ = ("data", "min_pages", "max_pages", "declared_max", "__weakref__")
+
+    def __init__(self, min_pages: int, declared_max: int | None, limit_pages: int) -> None:
+        if min_pages > limit_pages:
+            raise InstantiationError(
+                f"memory minimum {min_pages} pages exceeds the runtime limit of {limit_pages} pages"
+            )
+        self.data = bytearray(min_pages * PAGE_SIZE)
+        self.min_pages = min_pages
+        self.declared_max = declared_max
+        self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
+
+    @property
+    def pages(self) -> int:
+        return len(self.data) >> 16
+
+    def grow(self, delta: int) -> int:
+        """Grow by ``delta`` pages; the previous size in pages, or -1."""
+        old = len(self.data) >> 16
+        if delta == 0:
+            return old
+        if old + delta > self.max_pages:
+            return -1
+        try:
+            self.data.extend(bytes(delta * PAGE_SIZE))
+        except (MemoryError, OverflowError):
+            return -1
+        return old
+
+
+class TableInstance:
+    """A table of references (None is null)."""
+
+    __slots__ = ("elements", "elem_type", "max", "__weakref__")
+
+    def __init__(self, tt: TableType, init: Any = None) -> None:
+        self.elements: list[Any] = [init] * tt.limits.min
+        self.elem_type = tt.elem_type
+        self.max = tt.limits.max
+
+    def grow(self, delta: int, init: Any) -> int:
+        old = len(self.elements)
+        limit = 0xFFFFFFFF if self.max is None else self.max
+        if old + delta > limit:
+            return -1
+        if delta > 10_000_000:
+            return -1  # refuse absurd host allocations; the spec allows failure
+        self.elements.extend([init] * delta)
+        return old
+
+
+class GlobalInstance:
+    """A global variable; ``value`` is in the runtime representation."""
+
+    __slots__ = ("type", "value", "__weakref__")
+
+    def __init__(self, gt: GlobalType, value: Any) -> None:
+        self.type = gt
+        self.value = value
+
+
+class ModuleInstance:
+    """An instantiated module (wasm or host)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.functions: list[FunctionInstance] = []
+        self.tables: list[TableInstance] = []
+        self.memories: list[MemoryInstance] = []
+        self.globals: list[GlobalInstance] = []
+        # export name -> (extern kind, instance object)
+        self.exports: dict[str, tuple[int, Any]] = {}
+        self.func_names: dict[int, str] = {}
+        self.module_name: str | None = None  # from the name section
+        self.closed = False
+        self.exit_code: int | None = None
+        self.ns: dict[str, Any] | None = None  # namespace of translated code
+
+    def debug_name(self, index: int) -> str:
+        fname = self.func_names.get(index)
+        mod = self.module_name if self.module_name is not None else self.name
+        return f"{mod}.{fname}" if fname is not None else f"{mod}.${index}"
+
+
+class Store:
+    """Module instances by name, for import resolution."""
+
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleInstance] = {}
+        self.lock = threading.Lock()
+
+    def register(self, name: str, instance: ModuleInstance) -> None:
+        with self.lock:
+            if name in self.modules:
+                raise InstantiationError(f"module[{name}] has already been instantiated")
+            self.modules[name] = instance
+
+    def unregister(self, name: str, instance: ModuleInstance) -> None:
+        with self.lock:
+            if self.modules.get(name) is instance:
+                del self.modules[name]

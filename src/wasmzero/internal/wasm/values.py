@@ -1,0 +1,112 @@
+"""Conversions between Python values (the typed API) and the runtime
+representation (the raw API), per value type.
+
+Typed: i32/i64 are returned signed and accepted signed or unsigned within
+range; f32/f64 are floats (an f32 argument is rounded to f32); v128 is an
+unsigned 128-bit int; references are None or an object.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from .types import EXTERNREF, F32, F64, FUNCREF, I32, I64, V128, valtype_name
+
+_f32 = struct.Struct("<f")
+
+
+def _to_i32(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"expected an int for i32, got {type(v).__name__}")
+    if not -0x80000000 <= v <= 0xFFFFFFFF:
+        raise TypeError(f"{v} is out of range for i32")
+    return v & 0xFFFFFFFF
+
+
+def _to_i64(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"expected an int for i64, got {type(v).__name__}")
+    if not -0x8000000000000000 <= v <= 0xFFFFFFFFFFFFFFFF:
+        raise TypeError(f"{v} is out of range for i64")
+    return v & 0xFFFFFFFFFFFFFFFF
+
+
+def round_f32(x: float) -> float:
+    """Round a float to the nearest f32 (overflow to infinity; NaN kept)."""
+    if x != x:
+        return x
+    try:
+        return _f32.unpack(_f32.pack(x))[0]
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
+
+
+def _to_f32(v: Any) -> float:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        raise TypeError(f"expected a float for f32, got {type(v).__name__}")
+    return round_f32(float(v))
+
+
+def _to_f64(v: Any) -> float:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        raise TypeError(f"expected a float for f64, got {type(v).__name__}")
+    return float(v)
+
+
+def _to_v128(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 1 << 128:
+        raise TypeError("expected an unsigned 128-bit int for v128")
+    return v
+
+
+def _to_ref(v: Any) -> Any:
+    return v
+
+
+def _from_i32(v: int) -> int:
+    v = int(v)
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def _from_i64(v: int) -> int:
+    v = int(v)
+    return v - 0x10000000000000000 if v & 0x8000000000000000 else v
+
+
+def _ident(v: Any) -> Any:
+    return v
+
+
+TO_RAW: dict[int, Callable[[Any], Any]] = {
+    I32: _to_i32,
+    I64: _to_i64,
+    F32: _to_f32,
+    F64: _to_f64,
+    V128: _to_v128,
+    FUNCREF: _to_ref,
+    EXTERNREF: _to_ref,
+}
+FROM_RAW: dict[int, Callable[[Any], Any]] = {
+    I32: _from_i32,
+    I64: _from_i64,
+    F32: _ident,
+    F64: _ident,
+    V128: int,
+    FUNCREF: _ident,
+    EXTERNREF: _ident,
+}
+
+
+def raw_results(result: Any, n: int) -> list[Any]:
+    """A function's return value (None, one value, or a tuple) as a list."""
+    if n == 0:
+        return []
+    if n == 1:
+        return [result]
+    return list(result)
+
+
+def describe(types: tuple[int, ...]) -> str:
+    return "(" + ", ".join(valtype_name(t) for t in types) + ")"

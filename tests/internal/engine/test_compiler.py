@@ -1,0 +1,162 @@
+"""The compiler engine: recursion depth, traps, and the safety of generated
+source."""
+
+from __future__ import annotations
+
+import io
+import keyword
+import re
+import tokenize
+
+import pytest
+
+from wasmzero import Runtime, Trap, TrapKind
+from wasmzero.config import ModuleConfig
+
+wasmtime = pytest.importorskip("wasmtime")
+
+
+def wat(text: str) -> bytes:
+    return wasmtime.wat2wasm(text)
+
+
+RECURSE = """
+(module
+  (func $down (export "down") (param i32) (result i32)
+    local.get 0
+    i32.eqz
+    if (result i32)
+      i32.const 0
+    else
+      local.get 0
+      i32.const 1
+      i32.sub
+      call $down
+      i32.const 1
+      i32.add
+    end)
+  (func $forever (export "forever") (param i32) (result i32)
+    local.get 0
+    call $forever)
+  (memory (export "mem") 1)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "boom") unreachable))
+"""
+
+
+def test_recursion_10000_deep() -> None:
+    with Runtime() as rt:
+        mod = rt.instantiate(wat(RECURSE))
+        assert mod.exported_function("down")(10_000) == 10_000
+
+
+def test_infinite_recursion_traps_and_runtime_stays_usable() -> None:
+    with Runtime() as rt:
+        mod = rt.instantiate(wat(RECURSE))
+        with pytest.raises(Trap) as info:
+            mod.exported_function("forever")(1)
+        assert info.value.kind is TrapKind.CALL_STACK_EXHAUSTED
+        assert mod.exported_function("down")(100) == 100
+
+
+@pytest.mark.parametrize(
+    "fn, args, kind",
+    [
+        ("load", (65535,), TrapKind.MEMORY_OUT_OF_BOUNDS),
+        ("load", (-1,), TrapKind.MEMORY_OUT_OF_BOUNDS),
+        ("div", (1, 0), TrapKind.INTEGER_DIVIDE_BY_ZERO),
+        ("div", (-(2**31), -1), TrapKind.INTEGER_OVERFLOW),
+        ("boom", (), TrapKind.UNREACHABLE),
+    ],
+)
+def test_traps(fn: str, args: tuple, kind: TrapKind) -> None:
+    with Runtime() as rt:
+        mod = rt.instantiate(wat(RECURSE))
+        with pytest.raises(Trap) as info:
+            mod.exported_function(fn)(*args)
+        assert info.value.kind is kind
+        assert mod.exported_function("load")(0) == 0
+
+
+def test_trap_has_wasm_stack_trace() -> None:
+    src = """(module $m
+      (func $inner unreachable)
+      (func $outer (export "run") call $inner))"""
+    with Runtime() as rt:
+        mod = rt.instantiate(wat(src))
+        with pytest.raises(Trap) as info:
+            mod.exported_function("run")()
+        assert info.value.wasm_stack == ["m.inner", "m.outer"]
+        assert "wasm stack trace:" in str(info.value)
+
+
+HOSTILE = [
+    '"); __import__("os").system("echo pwned") #',
+    "a\nb = 1\n",
+    "'''",
+    "\\",
+    "f0",
+    "__builtins__",
+    "{0}",
+]
+
+
+def _hostile_module() -> bytes:
+    def q(s: str) -> str:
+        return '"' + "".join(f"\\{b:02x}" for b in s.encode()) + '"'
+
+    imports = "\n".join(
+        f"(import {q(h)} {q(h + 'x')} (func $imp{i} (param i32)))" for i, h in enumerate(HOSTILE)
+    )
+    funcs = "\n".join(
+        f"(func $fn{i} (export {q(h)}) (param i32) (result i32)"
+        f" local.get 0 call $imp{i} local.get 0)"
+        for i, h in enumerate(HOSTILE)
+    )
+    return wat(f"(module {imports} {funcs})")
+
+
+_ALLOWED_NAME = re.compile(r"^(?:[lstfgGTF]\d+|TY\d+|M|L|_[a-z0-9_]+|len|int|float|abs|bool|None|True|False)$")
+
+
+def test_generated_source_contains_only_our_identifiers() -> None:
+    from wasmzero.internal.binary.decoder import decode_module
+    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
+    from wasmzero.internal.wasm.validation import validate_module
+
+    data = _hostile_module()
+    module = decode_module(data)
+    validate_module(module)
+    ctx = ModuleContext.of(module)
+    for index in range(ctx.num_imported_funcs, len(ctx.func_types)):
+        src = translate_function(ctx, index)
+        for h in HOSTILE:
+            if len(h) > 3:
+                assert h not in src
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            assert tok.type != tokenize.STRING, src
+            if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+                assert _ALLOWED_NAME.match(tok.string), (tok.string, src)
+
+
+def test_hostile_module_runs() -> None:
+    with Runtime() as rt:
+        seen = []
+        for i, h in enumerate(HOSTILE):
+            b = rt.host_module(h)
+            b.function(h + "x", lambda x, i=i: seen.append((i, x)), params=["i32"], results=[])
+            b.instantiate()
+        mod = rt.instantiate_module(rt.compile_module(_hostile_module()), ModuleConfig(name=""))
+        for i, h in enumerate(HOSTILE):
+            assert mod.exported_function(h)(i + 40) == i + 40
+        assert seen == [(i, i + 40) for i in range(len(HOSTILE))]
+
+
+def test_instances_share_translation() -> None:
+    with Runtime() as rt:
+        compiled = rt.compile_module(wat(RECURSE))
+        mods = [rt.instantiate_module(compiled) for _ in range(20)]
+        for m in mods:
+            assert m.exported_function("down")(3) == 3
+        assert compiled._code.translations == 1
