@@ -36,6 +36,9 @@ END = OP["end"]
 BR = OP["br"]
 BR_IF = OP["br_if"]
 BR_TABLE = OP["br_table"]
+RETURN = OP["return"]
+UNREACHABLE = OP["unreachable"]
+_TERMINAL = (BR, BR_TABLE, RETURN, UNREACHABLE)
 LOCAL_SET = OP["local.set"]
 LOCAL_TEE = OP["local.tee"]
 
@@ -59,6 +62,8 @@ class Node:
         "has_results",
         "tailbreak",
         "id",
+        "empty",
+        "case",
     )
 
     def __init__(self, kind: int, start: int, parent: Node | None, node_id: int) -> None:
@@ -75,18 +80,24 @@ class Node:
         self.has_results = False
         self.tailbreak = False
         self.id = node_id
+        self.empty = False  # block type [] -> []
+        self.case = False  # a case block of a lowered switch (see find_switches)
 
 
-def analyse(body: list, block_results: dict[int, int]) -> dict[int, Node]:
-    """Build the block tree of ``body``; returns start index -> Node, with the
-    root (the function body) under key -1.
+def analyse(
+    body: list, block_types: dict[int, tuple[int, int]]
+) -> tuple[dict[int, Node], dict[int, list[Node]]]:
+    """Build the block tree of ``body``: returns start index -> Node (the
+    root, the function body, under key -1), and the switch chains by the
+    index of their ``br_table`` (see :func:`_switch_chain`).
 
-    ``block_results`` maps the index of each block/loop/if to its number of
-    results.
+    ``block_types`` maps the index of each block/loop/if to its numbers of
+    params and results.
     """
     root = Node(KIND_FUNC, -1, None, 0)
     nodes: dict[int, Node] = {-1: root}
     stack = [root]
+    tables: list[tuple[int, Node]] = []
     next_id = 1
     n = len(body)
     for i in range(n):
@@ -94,7 +105,9 @@ def analyse(body: list, block_results: dict[int, int]) -> dict[int, Node]:
         if op == BLOCK or op == LOOP or op == IF:
             kind = KIND_BLOCK if op == BLOCK else KIND_LOOP if op == LOOP else KIND_IF
             node = Node(kind, i, stack[-1], next_id)
-            node.has_results = block_results.get(i, 0) > 0
+            np, nr = block_types[i]
+            node.has_results = nr > 0
+            node.empty = np == 0 and nr == 0
             next_id += 1
             nodes[i] = node
             stack.append(node)
@@ -112,14 +125,57 @@ def analyse(body: list, block_results: dict[int, int]) -> dict[int, Node]:
         elif op == BR_TABLE:
             labels, default = body[i][1]
             site = stack[-1]
+            tables.append((i, site))
             for label in set(labels) | {default}:
                 stack[-1 - label].sites.append(site)
         elif op == LOCAL_SET or op == LOCAL_TEE:
             stack[-1].writes.add(body[i][1])
+    switches = {}
+    for i, site in tables:
+        chain = _switch_chain(body, i, site)
+        if chain:
+            switches[i] = chain
+            for node in chain[:-1]:
+                node.case = True
     for node in nodes.values():
-        if node.kind in (KIND_BLOCK, KIND_IF) and node.sites:
+        if node.kind in (KIND_BLOCK, KIND_IF) and node.sites and not node.case:
             node.tailbreak = _tailbreak_ok(node)
-    return nodes
+    return nodes, switches
+
+
+def _switch_chain(body: list, i: int, b0: Node) -> list[Node] | None:
+    """The shape C compilers emit for ``switch``::
+
+        block $B_m ... block $B_1
+          block $B_0  ...  br_table $B_0 $B_1 ...  end   ;; dispatch
+          code_1 (ends with br/return/unreachable)  end   ;; case for $B_0
+          ...
+          code_m (ends likewise)                    end   ;; case for $B_m-1
+
+    Returns ``[B_0, ..., B_m]`` when the ``br_table`` at ``i`` (the last
+    instruction of ``B_0``) heads such a chain of at least two case blocks
+    that nothing else targets; the translator then emits an if-tree with the
+    case code inline instead of ``m`` nested loops.
+    """
+    if b0.kind != KIND_BLOCK or not b0.empty or b0.end != i + 1:
+        return None
+    chain = [b0]
+    while True:
+        cur = chain[-1]
+        par = cur.parent
+        if par is None or par.kind != KIND_BLOCK or not par.empty or cur.start != par.start + 1:
+            break
+        if cur.end + 1 == par.end or body[par.end - 1][0] not in _TERMINAL:
+            break
+        chain.append(par)
+    # Case blocks are targeted by this br_table only.
+    for k, node in enumerate(chain[:-1]):
+        if node.sites and (len(node.sites) != 1 or node.sites[0] is not b0):
+            chain = chain[: k + 1]
+            break
+    if len(chain) < 3:
+        return None
+    return chain
 
 
 def _tailbreak_ok(target: Node) -> bool:

@@ -63,11 +63,11 @@ _STORES = {
     "i64.store": "_stQ(M, {a}, {v})",
     "f32.store": "_stf32(M, {a}, {v})",
     "f64.store": "_std(M, {a}, {v})",
-    "i32.store8": "M[{a}] = {v} & 0xFF",
-    "i32.store16": "_stH(M, {a}, {v} & 0xFFFF)",
-    "i64.store8": "M[{a}] = {v} & 0xFF",
-    "i64.store16": "_stH(M, {a}, {v} & 0xFFFF)",
-    "i64.store32": "_stI(M, {a}, {v} & 0xFFFFFFFF)",
+    "i32.store8": "M[{a}] = ({v}) & 0xFF",
+    "i32.store16": "_stH(M, {a}, ({v}) & 0xFFFF)",
+    "i64.store8": "M[{a}] = ({v}) & 0xFF",
+    "i64.store16": "_stH(M, {a}, ({v}) & 0xFFFF)",
+    "i64.store32": "_stI(M, {a}, ({v}) & 0xFFFFFFFF)",
 }
 
 
@@ -175,6 +175,31 @@ class Frame:
         self.then_fell = False
         self.outer_indent = 0
         self.arm_start = 0
+
+
+class Switch:
+    """A switch being translated: the if-tree waits for the case code."""
+
+    def __init__(
+        self,
+        idx: str,
+        ranges: list[list[int]],
+        code: dict,
+        indent: int,
+        lines: list[str],
+        cases: list[Frame],
+        after: Frame,
+    ) -> None:
+        self.idx = idx
+        self.ranges = ranges
+        self.code = code
+        self.indent = indent
+        self.lines = lines  # the buffer the tree goes into
+        self.cases = cases  # frames B_0 .. B_m-1
+        self.after = after  # frame B_m
+        self.after_base = after.base_indent
+        self.buffers: dict[int, list[str]] = {}
+        self.current: int | None = None
 
 
 class Translator:
@@ -295,17 +320,15 @@ class Translator:
 
     def translate(self) -> str:
         body = self.code.body
-        block_results = {}
         block_types = {}
         for i, (op, imm, _) in enumerate(body):
             if op in (0x02, 0x03, 0x04):
                 p, r = self.block_arity(imm)
                 block_types[i] = (len(p), len(r))
-                block_results[i] = len(r)
         self.block_types = block_types
-        nodes = analyse(body, block_results)
-        self.nodes = nodes
-        root = Frame(nodes[-1], KIND_FUNC, 0, len(self.type.results), 0)
+        self.nodes, self.switch_chains = analyse(body, block_types)
+        self.switches: list[Switch] = []
+        root = Frame(self.nodes[-1], KIND_FUNC, 0, len(self.type.results), 0)
         root.base_indent = 1
         self.frames.append(root)
         nparams = len(self.type.params)
@@ -367,7 +390,7 @@ class Translator:
             if self.py_depth >= MAX_PY_LOOPS:
                 raise TranslationLimit("loops nested too deeply for Python")
             fr.pyloop = True
-        elif node.sites and not node.tailbreak:
+        elif node.sites and not node.tailbreak and not node.case:
             if self.py_depth < GUARD_DEPTH:
                 fr.pyloop = True
             else:
@@ -443,6 +466,9 @@ class Translator:
 
     def op_end(self, i: int = 0, imm: object = None) -> None:
         fr = self.frames[-1]
+        sw = self.switches[-1] if self.switches else None
+        if sw is not None and fr is sw.after:
+            self.finish_switch(sw)
         fallthrough = not fr.unreachable
         if fr.kind == KIND_FUNC:
             if fallthrough:
@@ -477,6 +503,8 @@ class Translator:
             after = fallthrough or fr.reached
         if not after:
             parent.unreachable = True
+        if sw is not None and fr.node.case and fr in sw.cases:
+            self.capture_case(sw, sw.cases.index(fr))
 
     def dispatch_after_loop(self, fr: Frame) -> None:
         """After a Python loop ends, continue the multi-level branches that
@@ -585,10 +613,74 @@ class Translator:
         self.flush_unsafe()
         if not idx.simple:
             idx = self.materialize(idx)
+        if i in self.switch_chains:
+            self.start_switch(i, idx.e, labels, default)
+            return
         t0 = self.frames[-1 - default]
         n = self.label_arity(t0)
         vals = self.stack[len(self.stack) - n :] if n else []
-        # Ranges of indices with the same target.
+        ranges = self.table_ranges(labels, default)
+        code = {}
+        for _, _, label in ranges:
+            if label not in code:
+                code[label] = self.branch_lines(self.frames[-1 - label], vals)
+        f = self.frames[-1]
+        if f.need_guard:
+            self.open_region(f)
+        self.emit_tree(idx.e, ranges, code)
+        self.frames[-1].unreachable = True
+
+    # -- switches ---------------------------------------------------------------
+
+    def start_switch(self, i: int, idx: str, labels: tuple, default: int) -> None:
+        """A ``br_table`` heading a switch chain: the if-tree is emitted once
+        every case's code has been translated (see ``finish_switch``)."""
+        m = len(self.switch_chains[i]) - 1
+        cases = [self.frames[-1 - k] for k in range(m)]
+        after = self.frames[-1 - m]
+        ranges = self.table_ranges(labels, default)
+        code: dict[int, list[str] | int] = {}
+        for _, _, label in ranges:
+            if label in code:
+                continue
+            if label < m:
+                code[label] = label  # filled by the case's translated code
+                self.frames[-1 - label].reached = True
+            else:
+                code[label] = self.branch_lines(self.frames[-1 - label], [])
+        f = self.frames[-1]
+        if f.need_guard:
+            self.open_region(f)
+        sw = Switch(idx, ranges, code, self.indent, self.lines, cases, after)
+        self.switches.append(sw)
+        self.frames[-1].unreachable = True
+
+    def capture_case(self, sw: Switch, k: int) -> None:
+        """After case block ``k`` ends, its case code is translated into a
+        buffer of its own, at relative indentation 0."""
+        if sw.current is not None:
+            sw.buffers[sw.current] = self.lines
+        sw.current = k
+        self.lines = []
+        self.indent = 0
+        f = self.frames[-1]
+        f.base_indent = 0
+        f.arm_start = 0
+
+    def finish_switch(self, sw: Switch) -> None:
+        self.switches.pop()
+        if sw.current is not None:
+            sw.buffers[sw.current] = self.lines
+        self.lines = sw.lines
+        self.indent = sw.indent
+        sw.after.base_indent = sw.after_base
+        code: dict = {}
+        for label, c in sw.code.items():
+            code[label] = sw.buffers.get(c, ["pass"]) if isinstance(c, int) else c
+        self.emit_tree(sw.idx, sw.ranges, code)
+        sw.after.arm_start = -1
+
+    def table_ranges(self, labels: tuple, default: int) -> list[list[int]]:
         ranges: list[list[int]] = []  # [lo, hi, label]
         for k, label in enumerate(labels):
             if ranges and ranges[-1][2] == label and ranges[-1][1] == k - 1:
@@ -599,24 +691,21 @@ class Translator:
             ranges[-1][1] = 0xFFFFFFFF
         else:
             ranges.append([len(labels), 0xFFFFFFFF, default])
-        code = {}
-        for _, _, label in ranges:
-            if label not in code:
-                code[label] = self.branch_lines(self.frames[-1 - label], vals)
-        self.emit_tree(idx.e, ranges, code)
-        self.frames[-1].unreachable = True
+        return ranges
 
     def emit_tree(self, idx: str, ranges: list[list[int]], code: dict) -> None:
+        """A binary search over index ranges; each leaf is a branch's lines."""
         if len(ranges) == 1:
+            prefix = "    " * self.indent
             for line in code[ranges[0][2]]:
-                self.emit(line)
+                self.lines.append(prefix + line)
             return
         mid = len(ranges) // 2
-        self.emit(f"if {idx} < {ranges[mid][0]}:")
+        self.lines.append("    " * self.indent + f"if {idx} < {ranges[mid][0]}:")
         self.indent += 1
         self.emit_tree(idx, ranges[:mid], code)
         self.indent -= 1
-        self.emit("else:")
+        self.lines.append("    " * self.indent + "else:")
         self.indent += 1
         self.emit_tree(idx, ranges[mid:], code)
         self.indent -= 1
@@ -852,14 +941,31 @@ class Translator:
         names = _NO_NAMES.union(*(a.names for a in args))
         unsafe = sem.may_trap or any(a.unsafe for a in args)
         cond = getattr(sem, "cond", None)
+        e = tmpl.format(*es)
+        if not (e.startswith("(") and _balanced_outer(e)):
+            e = f"({e})"
         self.push(
             V(
-                tmpl.format(*es),
+                e,
                 names,
                 unsafe,
                 cond.format(*es) if cond else None,
             )
         )
+
+
+def _balanced_outer(e: str) -> bool:
+    """Whether ``e`` is one parenthesized group (its first paren closes at
+    the end)."""
+    depth = 0
+    for k, ch in enumerate(e):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return k == len(e) - 1
+    return False
 
 
 class TranslationLimit(Exception):
