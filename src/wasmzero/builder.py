@@ -109,12 +109,15 @@ class HostModuleBuilder:
             nres = len(ft.results)
 
             def call(*args: Any) -> Any:
-                out = fn(*[c(a) for c, a in zip(to_py, args)])
+                out = fn(*[c(a) for c, a in zip(to_py, args, strict=True)])
                 if nres == 0:
                     return None
                 if nres == 1:
                     return to_raw[0](out)
-                return tuple(c(v) for c, v in zip(to_raw, out))
+                out = tuple(out)
+                if len(out) != nres:
+                    raise TypeError(f"host function returned {len(out)} results, expected {nres}")
+                return tuple(c(v) for c, v in zip(to_raw, out, strict=True))
 
         fi = FunctionInstance(ft, call, self._inst, idx, True)
         self._inst.functions.append(fi)
@@ -129,7 +132,9 @@ class HostModuleBuilder:
         self._inst.exports[name] = (EXTERN_GLOBAL, gi)
         return self
 
-    def table(self, name: str, elem_type: str, min: int, max: int | None = None) -> HostModuleBuilder:
+    def table(
+        self, name: str, elem_type: str, min: int, max: int | None = None
+    ) -> HostModuleBuilder:
         ti = TableInstance(TableType(_types([elem_type])[0], Limits(min, max)))
         self._inst.tables.append(ti)
         self._inst.exports[name] = (EXTERN_TABLE, ti)

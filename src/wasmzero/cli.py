@@ -86,7 +86,9 @@ def _inspect(path: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wasmzero`` command; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="wasmzero", description="A pure-Python WebAssembly runtime")
+    parser = argparse.ArgumentParser(
+        prog="wasmzero", description="A pure-Python WebAssembly runtime"
+    )
     parser.add_argument("--version", action="version", version=f"wasmzero {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_inspect = sub.add_parser("inspect", help="print a module's imports, exports and sections")

@@ -75,9 +75,9 @@ class Function:
             raise TypeError(
                 f"{self._fi.debug_name()} takes {describe(self._params)}, got {len(args)} arguments"
             )
-        raw = [conv(a) for conv, a in zip(self._to, args)]
+        raw = [conv(a) for conv, a in zip(self._to, args, strict=True)]
         out = raw_results(invoke(self._fi.fn, raw), len(self._results))
-        vals = [conv(v) for conv, v in zip(self._from, out)]
+        vals = [conv(v) for conv, v in zip(self._from, out, strict=True)]
         if not vals:
             return None
         return vals[0] if len(vals) == 1 else tuple(vals)
@@ -212,9 +212,7 @@ class Runtime:
         self.config = config or RuntimeConfig()
         engine = ENGINES.get(self.config.engine)
         if engine is None:
-            raise ValueError(
-                f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}"
-            )
+            raise ValueError(f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}")
         self._engine = engine()
         self._store = Store()
         self._modules: list[Module] = []

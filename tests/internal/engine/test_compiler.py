@@ -10,8 +10,10 @@ import tokenize
 
 import pytest
 
-from wasmzero import Runtime, Trap, TrapKind
-from wasmzero.config import ModuleConfig
+pytest.importorskip("wasmzero.internal.binary.decoder")
+
+from wasmzero import Runtime, Trap, TrapKind  # noqa: E402
+from wasmzero.config import ModuleConfig  # noqa: E402
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -117,13 +119,16 @@ def _hostile_module() -> bytes:
     return wat(f"(module {imports} {funcs})")
 
 
-_ALLOWED_NAME = re.compile(r"^(?:[lstfgGTF]\d+|TY\d+|M|L|_[a-z0-9_]+|len|int|float|abs|bool|None|True|False)$")
+_ALLOWED_NAME = re.compile(
+    r"^(?:[lstfgGTF]\d+|TY\d+|M|L|_[a-z0-9_]+|len|int|float|abs|bool|None|True|False)$"
+)
 
 
 def test_generated_source_contains_only_our_identifiers() -> None:
     from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
     from wasmzero.internal.wasm.validation import validate_module
+
+    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
 
     data = _hostile_module()
     module = decode_module(data)

@@ -32,7 +32,9 @@ _unpack_Q = struct.Struct("<Q").unpack
 def f32_from_bits(b: int) -> float:
     """The f32 value (as a Python float) of a 32-bit IEEE pattern."""
     if (b & 0x7F800000) == 0x7F800000 and b & 0x7FFFFF:
-        return _unpack_d(_pack_Q(((b & 0x80000000) << 32) | 0x7FF0000000000000 | ((b & 0x7FFFFF) << 29)))[0]
+        return _unpack_d(
+            _pack_Q(((b & 0x80000000) << 32) | 0x7FF0000000000000 | ((b & 0x7FFFFF) << 29))
+        )[0]
     return _unpack_f(_pack_I(b))[0]
 
 

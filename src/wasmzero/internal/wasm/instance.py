@@ -30,7 +30,6 @@ from .store import (
 )
 from .types import (
     EXTERN_FUNC,
-    EXTERN_GLOBAL,
     EXTERN_MEMORY,
     EXTERN_NAMES,
     EXTERN_TABLE,
@@ -75,7 +74,9 @@ def eval_const(expr: list[Instr], inst: ModuleInstance) -> Any:
 
 
 def _import_error(imp: Any, msg: str) -> LinkError:
-    return LinkError(f"import {EXTERN_NAMES[imp.kind]}[{imp.module}.{imp.name}]: {msg}", imp.module, imp.name)
+    return LinkError(
+        f"import {EXTERN_NAMES[imp.kind]}[{imp.module}.{imp.name}]: {msg}", imp.module, imp.name
+    )
 
 
 def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
@@ -92,9 +93,7 @@ def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
             )
         kind, obj = exp
         if kind != imp.kind:
-            raise _import_error(
-                imp, f"incompatible import type: export is a {EXTERN_NAMES[kind]}"
-            )
+            raise _import_error(imp, f"incompatible import type: export is a {EXTERN_NAMES[kind]}")
         if kind == EXTERN_FUNC:
             want = module.types[imp.desc]
             if obj.type != want:
@@ -110,13 +109,17 @@ def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
                     f"!= {valtype_name(tt.elem_type)}",
                 )
             if not limits_match(actual, tt.limits):
-                raise _import_error(imp, f"incompatible import type: limits {actual} vs {tt.limits}")
+                raise _import_error(
+                    imp, f"incompatible import type: limits {actual} vs {tt.limits}"
+                )
             inst.tables.append(obj)
         elif kind == EXTERN_MEMORY:
             mt: MemoryType = imp.desc
             actual = Limits(obj.pages, obj.declared_max)
             if not limits_match(actual, mt.limits):
-                raise _import_error(imp, f"incompatible import type: limits {actual} vs {mt.limits}")
+                raise _import_error(
+                    imp, f"incompatible import type: limits {actual} vs {mt.limits}"
+                )
             inst.memories.append(obj)
         else:
             gt: GlobalType = imp.desc

@@ -37,7 +37,12 @@ class FunctionInstance:
     __slots__ = ("type", "type_id", "fn", "module", "index", "host", "__weakref__")
 
     def __init__(
-        self, ft: FuncType, fn: Callable[..., Any], module: ModuleInstance | None, index: int, host: bool
+        self,
+        ft: FuncType,
+        fn: Callable[..., Any],
+        module: ModuleInstance | None,
+        index: int,
+        host: bool,
     ) -> None:
         self.type = ft
         self.type_id = type_id(ft)

@@ -48,7 +48,12 @@ EXTERN_FUNC = 0
 EXTERN_TABLE = 1
 EXTERN_MEMORY = 2
 EXTERN_GLOBAL = 3
-EXTERN_NAMES = {EXTERN_FUNC: "func", EXTERN_TABLE: "table", EXTERN_MEMORY: "memory", EXTERN_GLOBAL: "global"}
+EXTERN_NAMES = {
+    EXTERN_FUNC: "func",
+    EXTERN_TABLE: "table",
+    EXTERN_MEMORY: "memory",
+    EXTERN_GLOBAL: "global",
+}
 
 PAGE_SIZE = 65536
 MAX_PAGES = 65536  # 4 GiB
@@ -74,7 +79,9 @@ class Limits:
     max: int | None = None
 
     def __str__(self) -> str:
-        return f"{{min {self.min}, max {self.max}}}" if self.max is not None else f"{{min {self.min}}}"
+        return (
+            f"{{min {self.min}, max {self.max}}}" if self.max is not None else f"{{min {self.min}}}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -935,7 +935,7 @@ class Translator:
             self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
             return
         for k in range(n):
-            if not args[k].simple and tmpl.count("{%d}" % k) > 1:
+            if not args[k].simple and tmpl.count(f"{{{k}}}") > 1:
                 args[k] = self.materialize(args[k])
         es = [a.e for a in args]
         names = _NO_NAMES.union(*(a.names for a in args))
