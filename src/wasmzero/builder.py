@@ -51,10 +51,22 @@ def _types(names: Sequence[Any]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _signature_of(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
+def _is_module_annotation(annotation: Any) -> bool:
+    from .runtime import Module
+
+    return annotation is Module or annotation in ("Module", "wasmzero.Module")
+
+
+def _signature_of(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
+    """(takes the caller module, param types, result types, param names)
+    from ``fn``'s annotations."""
     sig = inspect.signature(fn)
+    ps = list(sig.parameters.values())
+    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
+    if takes_module:
+        ps = ps[1:]
     params = []
-    for p in sig.parameters.values():
+    for p in ps:
         if p.annotation is inspect.Parameter.empty:
             raise TypeError(f"parameter {p.name!r} of {fn.__name__} has no wasm type annotation")
         params.append(str(p.annotation))
@@ -63,9 +75,89 @@ def _signature_of(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
         results: list[str] = []
     elif isinstance(ret, tuple):
         results = [str(r) for r in ret]
+    elif isinstance(ret, str) and ret.startswith("tuple[") and ret.endswith("]"):
+        results = [r.strip() for r in ret[6:-1].split(",") if r.strip()]
     else:
-        results = [str(ret)]
-    return params, results
+        args = getattr(ret, "__args__", None)
+        results = (
+            [str(r) for r in args]
+            if args and getattr(ret, "__origin__", None) is tuple
+            else [str(ret)]
+        )
+    return takes_module, params, results, [p.name for p in ps]
+
+
+def _signature_of_lenient(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
+    try:
+        ps = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False, [], [], []
+    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
+    return takes_module, [], [], []
+
+
+def _unbound(*args: Any) -> Any:
+    raise TypeError("this host function needs a calling module; call it from WebAssembly")
+
+
+def _raw_adapter(
+    fn: Callable[..., Any], ft: FuncType, takes_module: bool
+) -> Callable[[ModuleInstance | None], Callable[..., Any]]:
+    nres = len(ft.results)
+
+    def bind(caller: ModuleInstance | None) -> Callable[..., Any]:
+        if takes_module:
+
+            def call(*args: Any) -> Any:
+                out = fn(caller.api, list(args))
+                if nres == 0:
+                    return None
+                return out[0] if nres == 1 else tuple(out)
+
+        else:
+
+            def call(*args: Any) -> Any:
+                out = fn(list(args))
+                if nres == 0:
+                    return None
+                return out[0] if nres == 1 else tuple(out)
+
+        return call
+
+    return bind
+
+
+def _typed_adapter(
+    fn: Callable[..., Any], ft: FuncType, takes_module: bool
+) -> Callable[[ModuleInstance | None], Callable[..., Any]]:
+    to_py = [FROM_RAW[t] for t in ft.params]
+    to_raw = [TO_RAW[t] for t in ft.results]
+    nres = len(ft.results)
+
+    def convert(out: Any) -> Any:
+        if nres == 0:
+            return None
+        if nres == 1:
+            return to_raw[0](out)
+        out = tuple(out)
+        if len(out) != nres:
+            raise TypeError(f"host function returned {len(out)} results, expected {nres}")
+        return tuple(c(v) for c, v in zip(to_raw, out, strict=True))
+
+    def bind(caller: ModuleInstance | None) -> Callable[..., Any]:
+        if takes_module:
+
+            def call(*args: Any) -> Any:
+                return convert(fn(caller.api, *[c(a) for c, a in zip(to_py, args, strict=True)]))
+
+        else:
+
+            def call(*args: Any) -> Any:
+                return convert(fn(*[c(a) for c, a in zip(to_py, args, strict=True)]))
+
+        return call
+
+    return bind
 
 
 class HostModuleBuilder:
@@ -84,42 +176,37 @@ class HostModuleBuilder:
         results: Sequence[Any] | None = None,
         raw: bool = False,
     ) -> HostModuleBuilder:
-        """Export a Python function. Types come from ``params``/``results``
-        (value type names) or from the annotations. With ``raw=True`` the
-        function receives the raw argument list and returns a list of raw
-        results."""
-        if params is None or results is None:
-            p, r = _signature_of(fn)
+        """Export a Python function.
+
+        Types come from ``params``/``results`` (value type names such as
+        ``"i32"`` or ``wasmzero.i32``) or from the annotations. A first
+        parameter annotated :class:`wasmzero.Module` receives the calling
+        module (for its memory). Several results are returned as a tuple.
+
+        With ``raw=True`` the function receives the raw argument list (and,
+        if it takes two parameters, the calling module first) and returns a
+        list of raw results: the fast path for hot imports.
+        """
+        takes_module = False
+        if raw:
+            if params is None or results is None:
+                raise TypeError("a raw host function needs explicit params and results")
+            nargs = len(inspect.signature(fn).parameters)
+            takes_module = nargs == 2
+        elif params is None or results is None:
+            takes_module, p, r, _ = _signature_of(fn)
             params = p if params is None else params
             results = r if results is None else results
-        ft = FuncType(_types(params), _types(results))
-        idx = len(self._inst.functions)
-        if raw:
-
-            def call(*args: Any) -> Any:
-                out = fn(list(args))
-                n = len(ft.results)
-                if n == 0:
-                    return None
-                return out[0] if n == 1 else tuple(out)
-
         else:
-            to_py = [FROM_RAW[t] for t in ft.params]
-            to_raw = [TO_RAW[t] for t in ft.results]
-            nres = len(ft.results)
-
-            def call(*args: Any) -> Any:
-                out = fn(*[c(a) for c, a in zip(to_py, args, strict=True)])
-                if nres == 0:
-                    return None
-                if nres == 1:
-                    return to_raw[0](out)
-                out = tuple(out)
-                if len(out) != nres:
-                    raise TypeError(f"host function returned {len(out)} results, expected {nres}")
-                return tuple(c(v) for c, v in zip(to_raw, out, strict=True))
-
-        fi = FunctionInstance(ft, call, self._inst, idx, True)
+            takes_module, _, _, _ = _signature_of_lenient(fn)
+        ft = FuncType(_types(params), _types(results))
+        call = _raw_adapter(fn, ft, takes_module) if raw else _typed_adapter(fn, ft, takes_module)
+        idx = len(self._inst.functions)
+        if takes_module:
+            fi = FunctionInstance(ft, _unbound, self._inst, idx, True)
+            fi.bind = call
+        else:
+            fi = FunctionInstance(ft, call(None), self._inst, idx, True)
         self._inst.functions.append(fi)
         self._inst.func_names[idx] = name
         self._inst.exports[name] = (EXTERN_FUNC, fi)

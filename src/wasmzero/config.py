@@ -5,11 +5,15 @@ for one instantiation. Both are frozen; derive variants with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import BinaryIO
 
 from .api import CoreFeatures
 
-__all__ = ["RuntimeConfig", "ModuleConfig"]
+__all__ = ["RuntimeConfig", "ModuleConfig", "Mount"]
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,122 @@ class RuntimeConfig:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A host directory made visible to the guest (WASI pre-open).
+
+    Attributes:
+        host_dir: the directory on the host.
+        guest_path: where the guest sees it (``"/"`` by default).
+        read_only: refuse every write through this mount.
+    """
+
+    host_dir: str
+    guest_path: str = "/"
+    read_only: bool = False
+
+
+def _fake_walltime_source() -> Callable[[], int]:
+    # Like wazero's fake clock: starts at 2022-01-01T00:00:00Z and advances
+    # 1 ms per reading, so programs see time move but runs are reproducible.
+    state = [1640995200 * 1_000_000_000]
+
+    def walltime() -> int:
+        state[0] += 1_000_000
+        return state[0]
+
+    return walltime
+
+
+def _fake_nanotime_source() -> Callable[[], int]:
+    state = [0]
+
+    def nanotime() -> int:
+        state[0] += 1_000_000
+        return state[0]
+
+    return nanotime
+
+
+def _fake_random_source() -> Callable[[int], bytes]:
+    # Deterministic bytes (a fixed-seed generator), never the OS's entropy.
+    import random
+
+    rng = random.Random(42)
+    return rng.randbytes
+
+
+@dataclass(frozen=True)
 class ModuleConfig:
-    """Per-instantiation settings.
+    """Per-instantiation settings: the instance's name and its sandboxed
+    system (what WASI exposes).
+
+    Defaults are sandboxed like wazero's: no arguments or environment, empty
+    stdin, output discarded, no filesystem, fake clocks (walltime starting
+    2022-01-01 and nanotime starting 0, each advancing 1 ms per reading), a
+    sleeper that returns at once, and deterministic random bytes. The
+    ``with_sys_*`` methods switch to the real ones.
+
+    Ex.::
+
+        ModuleConfig(name="app", args=("app", "-v"), env={"HOME": "/"},
+                     stdout=sys.stdout.buffer,
+                     mounts=(Mount("data", "/data", read_only=True),)
+                     ).with_sys_walltime().with_sys_nanotime()
 
     Attributes:
         name: the instance's name, by which other modules import from it; ""
             for an anonymous instance (any number of them may exist).
+        args: program arguments (``argv``, including the program name).
+        env: environment variables, in order (a mapping or key/value pairs).
+        stdin, stdout, stderr: binary file-like objects (``read``/``write``),
+            or None for empty input / discarded output.
+        mounts: directories pre-opened for the guest.
+        walltime: returns nanoseconds since the Unix epoch.
+        nanotime: returns monotonic nanoseconds.
+        nanosleep: sleeps for the given nanoseconds.
+        random: returns the given number of random bytes.
         start_functions: exported functions called after instantiation, in
             order, if they exist; ``()`` for none. The spec's start section
             always runs first.
     """
 
     name: str = ""
+    args: tuple[str | bytes, ...] = ()
+    env: Mapping[str, str] | tuple[tuple[str, str], ...] = ()
+    stdin: BinaryIO | None = None
+    stdout: BinaryIO | None = None
+    stderr: BinaryIO | None = None
+    mounts: tuple[Mount, ...] = ()
+    walltime: Callable[[], int] | None = None
+    nanotime: Callable[[], int] | None = None
+    nanosleep: Callable[[int], None] | None = None
+    random: Callable[[int], bytes] | None = None
     start_functions: tuple[str, ...] = ("_start",)
+
+    def __post_init__(self) -> None:
+        env = self.env
+        pairs = tuple(env.items()) if isinstance(env, Mapping) else tuple(tuple(p) for p in env)
+        object.__setattr__(self, "env", pairs)
+        object.__setattr__(self, "args", tuple(self.args))
+        object.__setattr__(self, "mounts", tuple(self.mounts))
+        object.__setattr__(self, "start_functions", tuple(self.start_functions))
+
+    def with_sys_walltime(self) -> ModuleConfig:
+        """Use the host's real-time clock."""
+        return replace(self, walltime=time.time_ns)
+
+    def with_sys_nanotime(self) -> ModuleConfig:
+        """Use the host's monotonic clock."""
+        return replace(self, nanotime=time.monotonic_ns)
+
+    def with_sys_nanosleep(self) -> ModuleConfig:
+        """Really sleep."""
+        return replace(self, nanosleep=lambda ns: time.sleep(ns / 1e9))
+
+    def with_os_random(self) -> ModuleConfig:
+        """Use the operating system's entropy (``os.urandom``)."""
+        return replace(self, random=os.urandom)
+
+    def with_sys(self) -> ModuleConfig:
+        """All real: clocks, sleep and random."""
+        return self.with_sys_walltime().with_sys_nanotime().with_sys_nanosleep().with_os_random()

@@ -18,6 +18,7 @@ from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.binary.decoder import decode_module
 from .internal.engine import ENGINES
+from .internal.sys import SysContext
 from .internal.wasm.instance import (
     create_definitions,
     init_segments,
@@ -243,6 +244,9 @@ class Runtime:
             raise InstantiationError(f"module[{name}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
+        inst.sys = SysContext(config)
+        result = Module(self, inst)
+        inst.api = result
         resolve_imports(self._store, module, inst)
         inst_ref = [inst]
         code = compiled._code
@@ -254,7 +258,6 @@ class Runtime:
         init_segments(module, inst, segments)
         if module.start is not None:
             invoke(inst.functions[module.start].fn, ())
-        result = Module(self, inst)
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:

@@ -98,6 +98,9 @@ def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
             want = module.types[imp.desc]
             if obj.type != want:
                 raise _import_error(imp, f"signature mismatch: {want} != {obj.type}")
+            if obj.bind is not None:
+                bound = FunctionInstance(obj.type, obj.bind(inst), obj.module, obj.index, True)
+                obj = bound
             inst.functions.append(obj)
         elif kind == EXTERN_TABLE:
             tt: TableType = imp.desc

@@ -34,7 +34,7 @@ class FunctionInstance:
     """A function: wasm (translated) or host. ``fn`` takes the parameters as
     positional raw values and returns None, one raw value, or a tuple."""
 
-    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "bind", "__weakref__")
 
     def __init__(
         self,
@@ -50,6 +50,9 @@ class FunctionInstance:
         self.module = module
         self.index = index
         self.host = host
+        # Host functions that receive their caller: ``bind(importer)`` returns
+        # the ``fn`` to use for one importing instance (set at link time).
+        self.bind: Callable[[ModuleInstance], Callable[..., Any]] | None = None
 
     def debug_name(self) -> str:
         mod = self.module
@@ -143,6 +146,8 @@ class ModuleInstance:
         self.closed = False
         self.exit_code: int | None = None
         self.ns: dict[str, Any] | None = None  # namespace of translated code
+        self.sys: Any = None  # internal.sys.SysContext of this instance
+        self.api: Any = None  # the public wasmzero.Module wrapping this instance
 
     def debug_name(self, index: int) -> str:
         fname = self.func_names.get(index)
