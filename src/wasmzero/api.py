@@ -5,9 +5,21 @@ See https://webassembly.github.io/spec/core/appendix/changes.html
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntFlag
 
-__all__ = ["CoreFeatures", "i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
+__all__ = [
+    "CoreFeatures",
+    "FunctionDefinition",
+    "MemoryDefinition",
+    "i32",
+    "i64",
+    "f32",
+    "f64",
+    "v128",
+    "funcref",
+    "externref",
+]
 
 
 class CoreFeatures(IntFlag):
@@ -60,3 +72,48 @@ f64 = _ValueType("f64")
 v128 = _ValueType("v128")
 funcref = _ValueType("funcref")
 externref = _ValueType("externref")
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """What a module says of one function, before or after instantiation
+    (wazero's ``api.FunctionDefinition``).
+
+    Attributes:
+        module_name: the defining module's name (name section, host module
+            name, or "").
+        index: position in the module's function index space (imports
+            first).
+        import_: ``(module, name)`` when the function is imported, else None.
+        export_names: names it is exported under, in export order.
+        name: its name from the name section (or host function name), or "".
+        debug_name: ``module.name`` or ``module.$index`` (``env.abort`` for
+            an import), as used in stack traces.
+        param_types, result_types: value type names (``"i32"`` ...).
+        param_names, result_names: names where known, else "".
+        is_host: whether it is implemented in Python.
+    """
+
+    module_name: str
+    index: int
+    import_: tuple[str, str] | None
+    export_names: tuple[str, ...]
+    name: str
+    debug_name: str
+    param_types: tuple[str, ...]
+    result_types: tuple[str, ...]
+    param_names: tuple[str, ...]
+    result_names: tuple[str, ...]
+    is_host: bool = False
+
+
+@dataclass(frozen=True)
+class MemoryDefinition:
+    """A memory a module imports or defines: limits in pages."""
+
+    module_name: str
+    index: int
+    import_: tuple[str, str] | None
+    export_names: tuple[str, ...]
+    min_pages: int
+    max_pages: int | None

@@ -15,6 +15,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .internal.wasm.definitions import host_function_definition
 from .internal.wasm.store import (
     FunctionInstance,
     GlobalInstance,
@@ -93,7 +94,9 @@ def _signature_of_lenient(fn: Callable[..., Any]) -> tuple[bool, list[str], list
     except (TypeError, ValueError):
         return False, [], [], []
     takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
-    return takes_module, [], [], []
+    if takes_module:
+        ps = ps[1:]
+    return takes_module, [], [], [p.name for p in ps]
 
 
 def _unbound(*args: Any) -> Any:
@@ -175,6 +178,8 @@ class HostModuleBuilder:
         params: Sequence[Any] | None = None,
         results: Sequence[Any] | None = None,
         raw: bool = False,
+        param_names: Sequence[str] | None = None,
+        result_names: Sequence[str] | None = None,
     ) -> HostModuleBuilder:
         """Export a Python function.
 
@@ -188,17 +193,18 @@ class HostModuleBuilder:
         list of raw results: the fast path for hot imports.
         """
         takes_module = False
+        sig_names: list[str] = []
         if raw:
             if params is None or results is None:
                 raise TypeError("a raw host function needs explicit params and results")
             nargs = len(inspect.signature(fn).parameters)
             takes_module = nargs == 2
         elif params is None or results is None:
-            takes_module, p, r, _ = _signature_of(fn)
+            takes_module, p, r, sig_names = _signature_of(fn)
             params = p if params is None else params
             results = r if results is None else results
         else:
-            takes_module, _, _, _ = _signature_of_lenient(fn)
+            takes_module, _, _, sig_names = _signature_of_lenient(fn)
         ft = FuncType(_types(params), _types(results))
         call = _raw_adapter(fn, ft, takes_module) if raw else _typed_adapter(fn, ft, takes_module)
         idx = len(self._inst.functions)
@@ -208,6 +214,15 @@ class HostModuleBuilder:
         else:
             fi = FunctionInstance(ft, call(None), self._inst, idx, True)
         self._inst.functions.append(fi)
+        pnames = tuple(param_names) if param_names is not None else tuple(sig_names)
+        if len(pnames) != len(ft.params):
+            pnames = ("",) * len(ft.params)
+        rnames = tuple(result_names) if result_names is not None else ("",) * len(ft.results)
+        if len(rnames) != len(ft.results):
+            raise ValueError(f"{len(rnames)} result names for {len(ft.results)} results")
+        self._inst.definitions.append(
+            host_function_definition(self._name, idx, name, ft, pnames, rnames)
+        )
         self._inst.func_names[idx] = name
         self._inst.exports[name] = (EXTERN_FUNC, fi)
         return self

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from .api import CoreFeatures
+from .cache import CompilationCache
 
 __all__ = ["RuntimeConfig", "ModuleConfig", "Mount"]
 
@@ -29,11 +30,24 @@ class RuntimeConfig:
         features: the core features enabled; ``CoreFeatures.V2`` by default.
         memory_limit_pages: the most pages (64 KiB each) any memory may have;
             ``memory.grow`` beyond it returns -1. Default 65536 (4 GiB).
+        compilation_cache: a :class:`~wasmzero.CompilationCache` shared with
+            other runtimes (and processes, when it has a directory).
+        custom_sections: keep custom sections so that
+            ``CompiledModule.custom_sections`` returns them (off by default,
+            as in wazero, to save memory).
     """
 
     engine: str = "compiler"
     features: CoreFeatures = CoreFeatures.V2
     memory_limit_pages: int = 65536
+    compilation_cache: CompilationCache | None = None
+    custom_sections: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.memory_limit_pages <= 65536:
+            raise ValueError(
+                f"memory_limit_pages must be in [0, 65536], got {self.memory_limit_pages}"
+            )
 
 
 @dataclass(frozen=True)

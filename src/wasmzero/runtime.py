@@ -12,13 +12,16 @@ See https://webassembly.github.io/spec/core/exec/modules.html
 from __future__ import annotations
 
 import itertools
+import struct
 from typing import Any
 
+from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.binary.decoder import decode_module
 from .internal.engine import ENGINES
 from .internal.sys import SysContext
+from .internal.wasm.definitions import function_definitions, memory_definitions
 from .internal.wasm.instance import (
     create_definitions,
     init_segments,
@@ -34,7 +37,14 @@ from .internal.wasm.store import (
     Store,
     TableInstance,
 )
-from .internal.wasm.types import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE
+from .internal.wasm.types import (
+    EXTERN_FUNC,
+    EXTERN_GLOBAL,
+    EXTERN_MEMORY,
+    EXTERN_TABLE,
+    FUNCREF,
+    valtype_name,
+)
 from .internal.wasm.validation import validate_module
 from .internal.wasm.values import FROM_RAW, TO_RAW, describe, raw_results
 
@@ -45,22 +55,76 @@ _anon = itertools.count()
 
 class CompiledModule:
     """A decoded, validated module and its engine code; instantiate it any
-    number of times with :meth:`Runtime.instantiate_module`."""
+    number of times with :meth:`Runtime.instantiate_module`.
 
-    def __init__(self, module: _Module, code: Any) -> None:
+    Attributes:
+        name: the module name from the name section, or None.
+    """
+
+    def __init__(self, module: _Module, code: Any, keep_custom: bool = False) -> None:
         self._module = module
         self._code = code
+        self._keep_custom = keep_custom
+        self._functions: list[FunctionDefinition] | None = None
         self.name: str | None = module.names.module
+        self.closed = False
+
+    def _defs(self) -> list[FunctionDefinition]:
+        if self._functions is None:
+            self._functions = function_definitions(self._module)
+        return self._functions
+
+    @property
+    def imported_functions(self) -> list[FunctionDefinition]:
+        """Definitions of the imported functions, in import order."""
+        return [d for d in self._defs() if d.import_ is not None]
+
+    @property
+    def exported_functions(self) -> dict[str, FunctionDefinition]:
+        """Export name -> definition, in export order."""
+        defs = self._defs()
+        return {e.name: defs[e.index] for e in self._module.exports if e.kind == EXTERN_FUNC}
+
+    @property
+    def imported_memories(self) -> list[MemoryDefinition]:
+        return [d for d in memory_definitions(self._module) if d.import_ is not None]
+
+    @property
+    def exported_memories(self) -> dict[str, MemoryDefinition]:
+        defs = memory_definitions(self._module)
+        return {e.name: defs[e.index] for e in self._module.exports if e.kind == EXTERN_MEMORY}
 
     @property
     def custom_sections(self) -> dict[str, bytes]:
+        """Custom sections by name (the last one wins for repeated names);
+        empty unless ``RuntimeConfig(custom_sections=True)``."""
+        if not self._keep_custom:
+            return {}
         return {c.name: c.data for c in self._module.custom_sections}
+
+    def close(self) -> None:
+        """Release nothing that instances need; further instantiation is
+        refused."""
+        self.closed = True
+
+
+def _definition_of(fi: FunctionInstance) -> FunctionDefinition | None:
+    mod = fi.module
+    if mod is not None and fi.index < len(mod.definitions):
+        return mod.definitions[fi.index]
+    return None
 
 
 class Function:
-    """An exported (or host) function, callable from Python."""
+    """An exported (or host) function, callable from Python.
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from")
+    ``f(*args)`` takes Python values (ints signed or unsigned in range,
+    floats, None/objects for references) and returns i32/i64 results signed,
+    one result bare, several as a tuple, none as None.
+    ``f.call_with_stack(list)`` is the raw fast path.
+    """
+
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
@@ -68,38 +132,61 @@ class Function:
         self._results = fi.type.results
         self._to = [TO_RAW[t] for t in self._params]
         self._from = [FROM_RAW[t] for t in self._results]
+        self._nres = len(self._results)
+
+    @property
+    def definition(self) -> FunctionDefinition | None:
+        return _definition_of(self._fi)
+
+    def __repr__(self) -> str:
+        return f"<wasmzero.Function {self._fi.debug_name()} {describe(self._params)} -> {describe(self._results)}>"
 
     def __call__(self, *args: Any) -> Any:
-        """Call with Python values; i32/i64 results come back signed; one
-        result is returned bare, several as a tuple, none as None."""
+        """Call with Python values; see the class documentation."""
+        mod = self._fi.module
+        if mod is not None and mod.closed:
+            raise ExitError(mod.exit_code or 0)
         if len(args) != len(self._params):
             raise TypeError(
                 f"{self._fi.debug_name()} takes {describe(self._params)}, got {len(args)} arguments"
             )
-        raw = [conv(a) for conv, a in zip(self._to, args, strict=True)]
-        out = raw_results(invoke(self._fi.fn, raw), len(self._results))
-        vals = [conv(v) for conv, v in zip(self._from, out, strict=True)]
-        if not vals:
+        try:
+            raw = [conv(a) for conv, a in zip(self._to, args, strict=True)]
+        except TypeError as e:
+            raise TypeError(
+                f"{self._fi.debug_name()} takes {describe(self._params)}: {e}"
+            ) from None
+        out = invoke(self._fi.fn, raw)
+        n = self._nres
+        if n == 0:
             return None
-        return vals[0] if len(vals) == 1 else tuple(vals)
+        if n == 1:
+            return self._from[0](out)
+        return tuple(conv(v) for conv, v in zip(self._from, out, strict=True))
 
     def call_with_stack(self, stack: list[Any]) -> list[Any]:
         """The raw path: arguments and results in the runtime representation
         (i32/i64 unsigned ints, floats, v128 ints, references)."""
-        self._check_open()
-        return raw_results(invoke(self._fi.fn, stack), len(self._results))
-
-    def _check_open(self) -> None:
         mod = self._fi.module
         if mod is not None and mod.closed:
             raise ExitError(mod.exit_code or 0)
+        if len(stack) != len(self._params):
+            raise TypeError(
+                f"{self._fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
+            )
+        return raw_results(invoke(self._fi.fn, stack), self._nres)
 
 
 class Global:
-    """An exported global."""
+    """An exported global. ``value`` reads and (when mutable) writes it with
+    Python values; ``get_raw`` gives the runtime representation."""
 
     def __init__(self, gi: GlobalInstance) -> None:
         self._gi = gi
+
+    @property
+    def type(self) -> str:
+        return valtype_name(self._gi.type.val_type)
 
     @property
     def mutable(self) -> bool:
@@ -119,34 +206,126 @@ class Global:
         self._gi.value = TO_RAW[self._gi.type.val_type](v)
 
 
+_U8 = struct.Struct("<B")
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_I32 = struct.Struct("<i")
+_I64 = struct.Struct("<q")
+_F32 = struct.Struct("<f")
+_F64 = struct.Struct("<d")
+
+
 class Memory:
-    """An exported memory."""
+    """A linear memory. Offsets are byte offsets; every accessor raises
+    ``IndexError`` when the access does not fit."""
 
     def __init__(self, mi: MemoryInstance) -> None:
         self._mi = mi
 
     @property
     def size(self) -> int:
+        """Size in bytes."""
         return len(self._mi.data)
 
+    @property
+    def pages(self) -> int:
+        """Size in 64 KiB pages."""
+        return len(self._mi.data) >> 16
+
     def grow(self, pages: int) -> int:
+        """Grow by ``pages``; the previous size in pages, or -1 when the
+        memory's maximum or the runtime's limit would be exceeded."""
+        if pages < 0:
+            raise ValueError("pages must be >= 0")
         return self._mi.grow(pages)
 
+    def _check(self, offset: int, n: int) -> None:
+        if offset < 0 or n < 0 or offset + n > len(self._mi.data):
+            raise IndexError(
+                f"{n} bytes at offset {offset} are out of range (memory size {len(self._mi.data)})"
+            )
+
     def read(self, offset: int, n: int) -> bytes:
-        data = self._mi.data
-        if offset < 0 or n < 0 or offset + n > len(data):
-            raise IndexError(f"read of {n} bytes at {offset} is out of range")
-        return bytes(data[offset : offset + n])
+        self._check(offset, n)
+        return bytes(self._mi.data[offset : offset + n])
 
     def write(self, offset: int, data: bytes) -> None:
-        mem = self._mi.data
-        if offset < 0 or offset + len(data) > len(mem):
-            raise IndexError(f"write of {len(data)} bytes at {offset} is out of range")
-        mem[offset : offset + len(data)] = data
+        self._check(offset, len(data))
+        self._mi.data[offset : offset + len(data)] = data
+
+    def view(self) -> memoryview:
+        """A writable memoryview of the whole memory, without copying.
+
+        While a view exists the memory cannot grow (``memory.grow`` returns
+        -1), and a view taken before a grow does not see the new pages:
+        release it promptly (``with mem.view() as v: ...``).
+        """
+        return memoryview(self._mi.data)
+
+    def _read(self, s: struct.Struct, offset: int) -> Any:
+        self._check(offset, s.size)
+        return s.unpack_from(self._mi.data, offset)[0]
+
+    def _write(self, s: struct.Struct, offset: int, v: Any) -> None:
+        self._check(offset, s.size)
+        try:
+            s.pack_into(self._mi.data, offset, v)
+        except struct.error as e:
+            raise ValueError(f"{v!r} does not fit: {e}") from None
+
+    def read_u8(self, offset: int) -> int:
+        return self._read(_U8, offset)
+
+    def read_u16(self, offset: int) -> int:
+        return self._read(_U16, offset)
+
+    def read_u32(self, offset: int) -> int:
+        return self._read(_U32, offset)
+
+    def read_u64(self, offset: int) -> int:
+        return self._read(_U64, offset)
+
+    def read_i32(self, offset: int) -> int:
+        return self._read(_I32, offset)
+
+    def read_i64(self, offset: int) -> int:
+        return self._read(_I64, offset)
+
+    def read_f32(self, offset: int) -> float:
+        return self._read(_F32, offset)
+
+    def read_f64(self, offset: int) -> float:
+        return self._read(_F64, offset)
+
+    def write_u8(self, offset: int, v: int) -> None:
+        self._write(_U8, offset, v)
+
+    def write_u16(self, offset: int, v: int) -> None:
+        self._write(_U16, offset, v)
+
+    def write_u32(self, offset: int, v: int) -> None:
+        self._write(_U32, offset, v)
+
+    def write_u64(self, offset: int, v: int) -> None:
+        self._write(_U64, offset, v)
+
+    def write_i32(self, offset: int, v: int) -> None:
+        self._write(_I32, offset, v)
+
+    def write_i64(self, offset: int, v: int) -> None:
+        self._write(_I64, offset, v)
+
+    def write_f32(self, offset: int, v: float) -> None:
+        self._write(_F32, offset, v)
+
+    def write_f64(self, offset: int, v: float) -> None:
+        self._write(_F64, offset, v)
 
 
 class Table:
-    """An exported table."""
+    """A table of references: ``None`` is null; function references are
+    :class:`Function` objects on the Python side."""
 
     def __init__(self, ti: TableInstance) -> None:
         self._ti = ti
@@ -155,6 +334,40 @@ class Table:
     def size(self) -> int:
         return len(self._ti.elements)
 
+    @property
+    def elem_type(self) -> str:
+        return valtype_name(self._ti.elem_type)
+
+    def _check(self, i: int) -> None:
+        if not 0 <= i < len(self._ti.elements):
+            raise IndexError(f"table index {i} out of range (size {len(self._ti.elements)})")
+
+    def get(self, i: int) -> Any:
+        self._check(i)
+        v = self._ti.elements[i]
+        if isinstance(v, FunctionInstance):
+            return Function(v)
+        return v
+
+    def _raw(self, v: Any) -> Any:
+        if self._ti.elem_type == FUNCREF:
+            if v is None:
+                return None
+            if isinstance(v, Function):
+                return v._fi
+            raise TypeError("a funcref table holds Function objects or None")
+        return v
+
+    def set(self, i: int, v: Any) -> None:
+        self._check(i)
+        self._ti.elements[i] = self._raw(v)
+
+    def grow(self, n: int, init: Any = None) -> int:
+        """Grow by ``n`` entries set to ``init``; the previous size or -1."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        return self._ti.grow(n, self._raw(init))
+
 
 class Module:
     """An instantiated module."""
@@ -162,6 +375,9 @@ class Module:
     def __init__(self, runtime: Runtime, inst: ModuleInstance) -> None:
         self._runtime = runtime
         self._inst = inst
+
+    def __repr__(self) -> str:
+        return f"<wasmzero.Module {self._inst.name!r}>"
 
     @property
     def name(self) -> str:
@@ -177,6 +393,17 @@ class Module:
         fi = self._export(name, EXTERN_FUNC)
         return Function(fi) if fi is not None else None
 
+    @property
+    def exported_functions(self) -> dict[str, FunctionDefinition]:
+        """Export name -> definition."""
+        out = {}
+        for name, (kind, fi) in self._inst.exports.items():
+            if kind == EXTERN_FUNC:
+                d = _definition_of(fi)
+                if d is not None:
+                    out[name] = d
+        return out
+
     def exported_global(self, name: str) -> Global | None:
         gi = self._export(name, EXTERN_GLOBAL)
         return Global(gi) if gi is not None else None
@@ -191,13 +418,20 @@ class Module:
 
     @property
     def memory(self) -> Memory | None:
+        """The first memory (imported or defined), or None."""
         return Memory(self._inst.memories[0]) if self._inst.memories else None
 
     @property
     def is_closed(self) -> bool:
         return self._inst.closed
 
+    @property
+    def exit_code(self) -> int | None:
+        return self._inst.exit_code
+
     def close(self, exit_code: int = 0) -> None:
+        """Close the module: its exports stop working (calls raise
+        ``ExitError(exit_code)``) and its name becomes free."""
         inst = self._inst
         if not inst.closed:
             inst.closed = True
@@ -227,10 +461,28 @@ class Runtime:
 
     def compile_module(self, data: bytes) -> CompiledModule:
         """Decode and validate ``data`` (``DecodeError``, ``ValidationError``)."""
-        features = self.config.features
-        module = decode_module(bytes(data), features)
-        validate_module(module, features)
-        return CompiledModule(module, self._engine.compile(module))
+        config = self.config
+        features = config.features
+        data = bytes(data)
+        cache = config.compilation_cache
+        if cache is None:
+            module = decode_module(data, features)
+            validate_module(module, features)
+            return CompiledModule(module, self._engine.compile(module), config.custom_sections)
+        key = cache.key(data, features, config.engine)
+        entry = cache.get(key)
+        if entry is None:
+            module = decode_module(data, features)
+            validate_module(module, features)
+            code = self._engine.compile(module)
+            stored = cache.load_code(key)
+            if stored is not None:
+                code.preload(stored)
+            elif cache.directory is not None:
+                cache.store_code(key, code.translate_all())
+            entry = cache.put(key, (module, code))
+        module, code = entry
+        return CompiledModule(module, code, config.custom_sections)
 
     def instantiate_module(
         self, compiled: CompiledModule, config: ModuleConfig | None = None
@@ -244,7 +496,10 @@ class Runtime:
             raise InstantiationError(f"module[{name}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
+        if compiled.closed:
+            raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)
+        inst.definitions = compiled._defs()
         result = Module(self, inst)
         inst.api = result
         resolve_imports(self._store, module, inst)
@@ -255,7 +510,9 @@ class Runtime:
         )
         segments = _segments()
         code.instantiate(inst, segments)
-        init_segments(module, inst, segments)
+        init_segments(
+            module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY
+        )
         if module.start is not None:
             invoke(inst.functions[module.start].fn, ())
         for start in config.start_functions:

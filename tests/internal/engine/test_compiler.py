@@ -10,10 +10,8 @@ import tokenize
 
 import pytest
 
-pytest.importorskip("wasmzero.internal.binary.decoder")
-
-from wasmzero import Runtime, Trap, TrapKind  # noqa: E402
-from wasmzero.config import ModuleConfig  # noqa: E402
+from wasmzero import Runtime, Trap, TrapKind
+from wasmzero.config import ModuleConfig
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -126,9 +124,8 @@ _ALLOWED_NAME = re.compile(
 
 def test_generated_source_contains_only_our_identifiers() -> None:
     from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.wasm.validation import validate_module
-
     from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
+    from wasmzero.internal.wasm.validation import validate_module
 
     data = _hostile_module()
     module = decode_module(data)

@@ -164,9 +164,26 @@ def create_definitions(
     inst.module_name = module.names.module
 
 
-def init_segments(module: Module, inst: ModuleInstance, segments: Any) -> None:
+def init_segments(
+    module: Module, inst: ModuleInstance, segments: Any, check_first: bool = False
+) -> None:
     """Evaluate element segments, then apply active element and data
-    segments in order (traps propagate; earlier effects stay)."""
+    segments in order (traps propagate; earlier effects stay).
+
+    With ``check_first`` (WebAssembly 1.0 semantics) every active segment is
+    bounds-checked before any is written, and one that does not fit is a
+    ``LinkError`` with no effect at all."""
+    if check_first:
+        for seg in module.elements:
+            if seg.mode == MODE_ACTIVE:
+                off = eval_const(seg.offset_expr, inst)
+                if off + len(seg.init) > len(inst.tables[seg.table].elements):
+                    raise LinkError("elements segment does not fit")
+        for seg in module.data:
+            if seg.mode == MODE_ACTIVE:
+                off = eval_const(seg.offset_expr, inst)
+                if off + len(seg.data) > len(inst.memories[seg.memory].data):
+                    raise LinkError("data segment does not fit")
     elems = segments.elems
     for seg in module.elements:
         elems.append([eval_const(expr, inst) for expr in seg.init])

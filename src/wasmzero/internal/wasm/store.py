@@ -94,7 +94,9 @@ class MemoryInstance:
             return -1
         try:
             self.data.extend(bytes(delta * PAGE_SIZE))
-        except (MemoryError, OverflowError):
+        except (MemoryError, OverflowError, BufferError):
+            # BufferError: a host holds a memoryview of the memory, which
+            # pins its size (see wasmzero.Memory.view).
             return -1
         return old
 
@@ -148,6 +150,8 @@ class ModuleInstance:
         self.ns: dict[str, Any] | None = None  # namespace of translated code
         self.sys: Any = None  # internal.sys.SysContext of this instance
         self.api: Any = None  # the public wasmzero.Module wrapping this instance
+        # api.FunctionDefinition per function index (own and imported).
+        self.definitions: list[Any] = []
 
     def debug_name(self, index: int) -> str:
         fname = self.func_names.get(index)

@@ -140,6 +140,19 @@ class CompiledCode:
                     self.translations += 1
         return code
 
+    def translate_all(self) -> dict[int, CodeType]:
+        """Translate every defined function now (for the disk cache)."""
+        for index in range(self.ctx.num_imported_funcs, len(self.ctx.func_types)):
+            self.code(index)
+        return dict(self.codes)
+
+    def preload(self, codes: dict[int, Any]) -> None:
+        """Use code objects read back from the disk cache."""
+        lo, hi = self.ctx.num_imported_funcs, len(self.ctx.func_types)
+        for index, code in codes.items():
+            if isinstance(index, int) and lo <= index < hi and isinstance(code, CodeType):
+                self.codes.setdefault(index, code)
+
     def instantiate(self, inst: ModuleInstance, segments: Segments) -> None:
         """Build the namespace of ``inst`` and point its defined functions at
         lazy translation."""

@@ -386,7 +386,9 @@ class Translator:
             self.open_region(parent)
         fr = Frame(node, kind, np, nr, height)
         fr.outer_indent = self.indent
-        if kind == KIND_LOOP:
+        if kind == KIND_LOOP and not node.sites:
+            pass  # never branched to: runs once, like a plain block
+        elif kind == KIND_LOOP:
             if self.py_depth >= MAX_PY_LOOPS:
                 raise TranslationLimit("loops nested too deeply for Python")
             fr.pyloop = True
