@@ -19,7 +19,7 @@ from typing import Any
 from ...errors import LinkError, Trap, TrapKind
 from ..numeric.bits import f32_from_bits, f64_from_bits
 from .instructions import OP
-from .module import MODE_ACTIVE, Instr, Module
+from .module import MODE_ACTIVE, MODE_PASSIVE, Instr, Module
 from .store import (
     FunctionInstance,
     GlobalInstance,
@@ -198,7 +198,8 @@ def init_segments(
             if off + len(items) > len(table):
                 raise Trap(TrapKind.TABLE_OUT_OF_BOUNDS)
             table[off : off + len(items)] = items
-        elems[k] = []  # active and declarative segments are dropped
+        if seg.mode != MODE_PASSIVE:
+            elems[k] = []  # active and declarative segments are dropped
     for k, seg in enumerate(module.data):
         if seg.mode == MODE_ACTIVE:
             mem = inst.memories[seg.memory].data

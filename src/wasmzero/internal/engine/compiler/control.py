@@ -185,9 +185,9 @@ def _tailbreak_ok(target: Node) -> bool:
         return False
     for site in target.sites:
         node = site
-        # Up to the innermost wasm loop: only untargeted non-loop blocks,
-        # which lower to no Python loop.
-        while node is not target and node.kind != KIND_LOOP:
+        # Up to the innermost wasm loop that is branched to (a Python loop):
+        # only untargeted blocks, which lower to no Python loop.
+        while node is not target and not (node.kind == KIND_LOOP and node.sites):
             if node.sites:
                 return False
             node = node.parent
