@@ -510,9 +510,7 @@ class Runtime:
         )
         segments = _segments()
         code.instantiate(inst, segments)
-        init_segments(
-            module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY
-        )
+        init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
             invoke(inst.functions[module.start].fn, ())
         for start in config.start_functions:

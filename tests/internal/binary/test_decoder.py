@@ -149,7 +149,9 @@ def test_invalid_utf8_name() -> None:
 
 
 def test_instruction_offsets() -> None:
-    m = decode_module(wasmtime.wat2wasm('(module (func (result i32) i32.const 1 i32.const 2 i32.add))'))
+    m = decode_module(
+        wasmtime.wat2wasm("(module (func (result i32) i32.const 1 i32.const 2 i32.add))")
+    )
     body = m.codes[0].body
     assert [op for op, _, _ in body] == [0x41, 0x41, 0x6A, 0x0B]
     offsets = [off for _, _, off in body]
@@ -196,7 +198,10 @@ def test_custom_sections_kept_in_order() -> None:
         + section(0, name("second") + b"")
     )
     m = decode_module(data)
-    assert [(c.name, c.data) for c in m.custom_sections] == [("first", b"\x01\x02"), ("second", b"")]
+    assert [(c.name, c.data) for c in m.custom_sections] == [
+        ("first", b"\x01\x02"),
+        ("second", b""),
+    ]
 
 
 # -- hostile counts ----------------------------------------------------------------------
