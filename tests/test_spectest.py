@@ -12,14 +12,9 @@ if not SPECTEST.is_dir():  # pragma: no cover - the suite lives beside the check
 
 CASES = [("v1", s) for s in scripts("v1")] + [("v2", s) for s in scripts("v2")]
 
-# SIMD execution is issue #6 (decoding and validation of SIMD pass already).
-PENDING = {("v2", s) for s in scripts("v2") if s.startswith("simd_")}
-
 
 @pytest.mark.parametrize(("suite", "script"), CASES, ids=[f"{a}/{b}" for a, b in CASES])
 def test_script(suite: str, script: str) -> None:
-    if (suite, script) in PENDING:
-        pytest.xfail("SIMD execution is not built yet (issue #6)")
     res = run_script(suite, script)
     assert res.failed == 0, "\n".join(res.failures[:20])
     assert res.passed + res.skipped > 0

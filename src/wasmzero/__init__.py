@@ -25,6 +25,7 @@ from .builder import HostModuleBuilder
 from .cache import CompilationCache
 from .config import ModuleConfig, Mount, RuntimeConfig
 from .errors import (
+    CompileError,
     DecodeError,
     ExitError,
     InstantiationError,
@@ -66,6 +67,7 @@ __all__ = [
     "ValidationError",
     "LinkError",
     "InstantiationError",
+    "CompileError",
     "Trap",
     "TrapKind",
     "ExitError",

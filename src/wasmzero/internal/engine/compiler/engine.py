@@ -18,11 +18,11 @@ import threading
 from types import CodeType, FunctionType
 from typing import Any
 
-from ....errors import Trap, TrapKind
+from ....errors import CompileError, Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits
 from ...wasm.module import Module
 from ...wasm.store import FunctionInstance, ModuleInstance, type_id
-from .translate import ModuleContext, translate_function
+from .translate import ModuleContext, TranslationLimit, translate_function
 
 _S = struct.Struct
 
@@ -72,8 +72,10 @@ def _tset(table: list, i: int, v: Any) -> None:
 
 def _base_namespace() -> dict[str, Any]:
     from ...numeric.runtime import HELPERS
+    from ...numeric.simd import SIMD_HELPERS
 
     ns: dict[str, Any] = dict(HELPERS)
+    ns.update(SIMD_HELPERS)
     ns.update(
         _ldI=_ldI,
         _ldQ=_S("<Q").unpack_from,
@@ -132,7 +134,10 @@ class CompiledCode:
             with self.lock:
                 code = self.codes.get(index)
                 if code is None:
-                    src = self.source(index)
+                    try:
+                        src = self.source(index)
+                    except TranslationLimit as e:
+                        raise CompileError(str(e), index) from None
                     scope: dict[str, Any] = {}
                     exec(compile(src, f"<wasm function {index}>", "exec"), scope)  # noqa: S102
                     code = scope[f"f{index}"].__code__

@@ -23,11 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
-from ...numeric.semantics import SEMANTICS
+from ...numeric.semantics import SEMANTICS as _SCALAR_SEMANTICS
+from ...numeric.simd import SIMD_SEMANTICS
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERN_GLOBAL, F32, F64, I32, I64, V128, FuncType
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
+
+SEMANTICS = {**_SCALAR_SEMANTICS, **SIMD_SEMANTICS}
 
 # Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
 # depth use guard mode so wasm loops still fit.
@@ -923,7 +926,7 @@ class Translator:
     def op_f64_const(self, i: int, bits: int) -> None:
         self.stack.append(const(float_literal(f64_from_bits(bits), bits, 64)))
 
-    def numeric(self, op: int) -> None:
+    def numeric(self, op: int, imm: object = None) -> None:
         info = OPS[op]
         sem = SEMANTICS.get(info.name)
         if sem is None:
@@ -943,7 +946,7 @@ class Translator:
         names = _NO_NAMES.union(*(a.names for a in args))
         unsafe = sem.may_trap or any(a.unsafe for a in args)
         cond = getattr(sem, "cond", None)
-        e = tmpl.format(*es)
+        e = tmpl.format(*es, imm=_literal(imm))
         if not (e.startswith("(") and _balanced_outer(e)):
             e = f"({e})"
         self.push(
@@ -954,6 +957,46 @@ class Translator:
                 cond.format(*es) if cond else None,
             )
         )
+
+
+    # -- SIMD ------------------------------------------------------------------------------
+
+    def op_v128_const(self, i: int, value: int) -> None:
+        self.stack.append(const(str(value)))
+
+    def op_simd(self, i: int, op: int, imm: object) -> None:
+        """A SIMD instruction with an immediate (lane index or shuffle)."""
+        self.numeric(op, imm)
+
+    def op_simd_mem(self, i: int, op: int, imm: tuple) -> None:
+        """A SIMD load or store: the template gets the effective address as
+        ``{0}``; stores and lane stores are statements."""
+        info = OPS[op]
+        sem = SEMANTICS[info.name]
+        n = len(info.sig[0])
+        args = self.stack[len(self.stack) - n :]
+        del self.stack[len(self.stack) - n :]
+        off = imm[1]
+        a = args[0]
+        addr = a.e if not off else f"({a.e} + {off})"
+        es = [addr] + [v.e for v in args[1:]]
+        lane = imm[2] if len(imm) > 2 else None
+        e = sem.expr.format(*es, imm=_literal(lane))
+        if info.sig[1]:
+            names = _NO_NAMES.union(*(v.names for v in args))
+            self.push(V(f"({e})", names, True))
+        else:
+            self.flush_unsafe()
+            self.emit(e)
+
+
+def _literal(imm: object) -> str:
+    """An immediate as Python source: only ints and tuples of ints."""
+    if imm is None:
+        return ""
+    if isinstance(imm, tuple):
+        return "(" + ", ".join(str(int(x)) for x in imm) + ",)"
+    return str(int(imm))  # type: ignore[call-overload]
 
 
 def _balanced_outer(e: str) -> bool:
@@ -1039,6 +1082,15 @@ def _build_handlers() -> dict:
         out[op] = lambda self, i, imm, _op=op: Translator.op_load(self, i, _op, imm)
     for op in _MEM_STORES:
         out[op] = lambda self, i, imm, _op=op: Translator.op_store(self, i, _op, imm)
+    for op, info in OPS.items():
+        if op >> 8 != 0xFD:
+            continue
+        if info.name == "v128.const":
+            out[op] = t.op_v128_const
+        elif info.imm in ("memarg", "memarg_lane"):
+            out[op] = lambda self, i, imm, _op=op: Translator.op_simd_mem(self, i, _op, imm)
+        elif info.imm != "none":
+            out[op] = lambda self, i, imm, _op=op: Translator.op_simd(self, i, _op, imm)
     return out
 
 

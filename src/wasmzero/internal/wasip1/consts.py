@@ -1,0 +1,160 @@
+"""WASI preview1 constants and struct layouts (from the preview1 witx)."""
+
+from __future__ import annotations
+
+import struct
+
+# clockid
+CLOCK_REALTIME = 0
+CLOCK_MONOTONIC = 1
+CLOCK_PROCESS_CPUTIME_ID = 2
+CLOCK_THREAD_CPUTIME_ID = 3
+
+# filetype
+FILETYPE_UNKNOWN = 0
+FILETYPE_BLOCK_DEVICE = 1
+FILETYPE_CHARACTER_DEVICE = 2
+FILETYPE_DIRECTORY = 3
+FILETYPE_REGULAR_FILE = 4
+FILETYPE_SOCKET_DGRAM = 5
+FILETYPE_SOCKET_STREAM = 6
+FILETYPE_SYMBOLIC_LINK = 7
+
+# whence
+WHENCE_SET = 0
+WHENCE_CUR = 1
+WHENCE_END = 2
+
+# fdflags
+FDFLAGS_APPEND = 1
+FDFLAGS_DSYNC = 2
+FDFLAGS_NONBLOCK = 4
+FDFLAGS_RSYNC = 8
+FDFLAGS_SYNC = 16
+
+# oflags
+OFLAGS_CREAT = 1
+OFLAGS_DIRECTORY = 2
+OFLAGS_EXCL = 4
+OFLAGS_TRUNC = 8
+
+# lookupflags
+LOOKUP_SYMLINK_FOLLOW = 1
+
+# fstflags
+FSTFLAGS_ATIM = 1
+FSTFLAGS_ATIM_NOW = 2
+FSTFLAGS_MTIM = 4
+FSTFLAGS_MTIM_NOW = 8
+
+# rights
+RIGHT_FD_DATASYNC = 1 << 0
+RIGHT_FD_READ = 1 << 1
+RIGHT_FD_SEEK = 1 << 2
+RIGHT_FD_FDSTAT_SET_FLAGS = 1 << 3
+RIGHT_FD_SYNC = 1 << 4
+RIGHT_FD_TELL = 1 << 5
+RIGHT_FD_WRITE = 1 << 6
+RIGHT_FD_ADVISE = 1 << 7
+RIGHT_FD_ALLOCATE = 1 << 8
+RIGHT_PATH_CREATE_DIRECTORY = 1 << 9
+RIGHT_PATH_CREATE_FILE = 1 << 10
+RIGHT_PATH_LINK_SOURCE = 1 << 11
+RIGHT_PATH_LINK_TARGET = 1 << 12
+RIGHT_PATH_OPEN = 1 << 13
+RIGHT_FD_READDIR = 1 << 14
+RIGHT_PATH_READLINK = 1 << 15
+RIGHT_PATH_RENAME_SOURCE = 1 << 16
+RIGHT_PATH_RENAME_TARGET = 1 << 17
+RIGHT_PATH_FILESTAT_GET = 1 << 18
+RIGHT_PATH_FILESTAT_SET_SIZE = 1 << 19
+RIGHT_PATH_FILESTAT_SET_TIMES = 1 << 20
+RIGHT_FD_FILESTAT_GET = 1 << 21
+RIGHT_FD_FILESTAT_SET_SIZE = 1 << 22
+RIGHT_FD_FILESTAT_SET_TIMES = 1 << 23
+RIGHT_PATH_SYMLINK = 1 << 24
+RIGHT_PATH_REMOVE_DIRECTORY = 1 << 25
+RIGHT_PATH_UNLINK_FILE = 1 << 26
+RIGHT_POLL_FD_READWRITE = 1 << 27
+RIGHT_SOCK_SHUTDOWN = 1 << 28
+RIGHT_SOCK_ACCEPT = 1 << 29
+RIGHTS_ALL = (1 << 30) - 1
+
+RIGHTS_FILE = (
+    RIGHT_FD_DATASYNC
+    | RIGHT_FD_READ
+    | RIGHT_FD_SEEK
+    | RIGHT_FD_FDSTAT_SET_FLAGS
+    | RIGHT_FD_SYNC
+    | RIGHT_FD_TELL
+    | RIGHT_FD_WRITE
+    | RIGHT_FD_ADVISE
+    | RIGHT_FD_ALLOCATE
+    | RIGHT_FD_FILESTAT_GET
+    | RIGHT_FD_FILESTAT_SET_SIZE
+    | RIGHT_FD_FILESTAT_SET_TIMES
+    | RIGHT_POLL_FD_READWRITE
+)
+RIGHTS_DIR = (
+    RIGHT_FD_DATASYNC
+    | RIGHT_FD_FDSTAT_SET_FLAGS
+    | RIGHT_FD_SYNC
+    | RIGHT_PATH_CREATE_DIRECTORY
+    | RIGHT_PATH_CREATE_FILE
+    | RIGHT_PATH_LINK_SOURCE
+    | RIGHT_PATH_LINK_TARGET
+    | RIGHT_PATH_OPEN
+    | RIGHT_FD_READDIR
+    | RIGHT_PATH_READLINK
+    | RIGHT_PATH_RENAME_SOURCE
+    | RIGHT_PATH_RENAME_TARGET
+    | RIGHT_PATH_FILESTAT_GET
+    | RIGHT_PATH_FILESTAT_SET_SIZE
+    | RIGHT_PATH_FILESTAT_SET_TIMES
+    | RIGHT_FD_FILESTAT_GET
+    | RIGHT_FD_FILESTAT_SET_TIMES
+    | RIGHT_PATH_SYMLINK
+    | RIGHT_PATH_REMOVE_DIRECTORY
+    | RIGHT_PATH_UNLINK_FILE
+)
+RIGHTS_DIR_INHERITING = RIGHTS_DIR | RIGHTS_FILE
+RIGHTS_STDIO = RIGHTS_FILE & ~(RIGHT_FD_SEEK | RIGHT_FD_TELL)
+
+# eventtype
+EVENTTYPE_CLOCK = 0
+EVENTTYPE_FD_READ = 1
+EVENTTYPE_FD_WRITE = 2
+
+# subclockflags
+SUBSCRIPTION_CLOCK_ABSTIME = 1
+
+# preopentype
+PREOPENTYPE_DIR = 0
+
+# sdflags
+SDFLAGS_RD = 1
+SDFLAGS_WR = 2
+
+# Struct layouts (little endian).
+#: fdstat: filetype u8, pad, fdflags u16, pad, rights_base u64, rights_inheriting u64 (24 bytes)
+FDSTAT = struct.Struct("<BxHxxxxQQ")
+#: filestat: dev, ino, filetype u8 (+7 pad), nlink, size, atim, mtim, ctim (64 bytes)
+FILESTAT = struct.Struct("<QQB7xQQQQQ")
+#: prestat: tag u8 (+3 pad), dir name length u32 (8 bytes)
+PRESTAT = struct.Struct("<BxxxI")
+#: dirent: d_next u64, d_ino u64, d_namlen u32, d_type u8 (+3 pad) (24 bytes)
+DIRENT = struct.Struct("<QQIB3x")
+#: iovec / ciovec: buf u32, buf_len u32
+IOVEC = struct.Struct("<II")
+#: subscription: userdata u64, tag u8 (+7 pad), then the union (48 bytes)
+SUBSCRIPTION_SIZE = 48
+SUB_HEAD = struct.Struct("<QB")
+#: subscription_clock: id u32 (+4 pad), timeout u64, precision u64, flags u16
+SUB_CLOCK = struct.Struct("<IxxxxQQH")
+#: event: userdata u64, error u16, type u8 (+5 pad), nbytes u64, flags u16 (+6 pad) (32 bytes)
+EVENT = struct.Struct("<QHB5xQH6x")
+U32 = struct.Struct("<I")
+U64 = struct.Struct("<Q")
+
+assert FDSTAT.size == 24 and FILESTAT.size == 64 and DIRENT.size == 24
+assert EVENT.size == 32 and PRESTAT.size == 8
