@@ -2,17 +2,23 @@
 
 Ex.::
 
+    wasmzero run --mount data:/data app.wasm -- arg1 arg2
+    wasmzero compile --cache-dir ~/.cache/wasmzero app.wasm
     wasmzero inspect module.wasm
     wasmzero version
 """
 
 from __future__ import annotations
 
+import _thread
 import argparse
+import os
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
-from .errors import WasmError
+from .errors import ExitError, WasmError
 from .version import __version__
 
 _SECTION_NAMES = {
@@ -84,6 +90,105 @@ def _inspect(path: str) -> int:
     return 0
 
 
+def _parse_mount(spec: str) -> Any:
+    """``HOST[:GUEST][:ro]`` -> Mount."""
+    from .config import Mount
+
+    parts = spec.split(":")
+    read_only = False
+    if len(parts) > 1 and parts[-1] == "ro":
+        read_only = True
+        parts = parts[:-1]
+    if len(parts) == 1:
+        host, guest = parts[0], parts[0]
+    elif len(parts) == 2:
+        host, guest = parts
+    else:
+        raise argparse.ArgumentTypeError(f"invalid mount {spec!r}: expected HOST[:GUEST][:ro]")
+    if not host:
+        raise argparse.ArgumentTypeError(f"invalid mount {spec!r}: empty host directory")
+    if not os.path.isdir(host):
+        raise argparse.ArgumentTypeError(f"invalid mount {spec!r}: {host} is not a directory")
+    return Mount(host, guest or "/", read_only)
+
+
+def _parse_env(spec: str) -> tuple[str, str]:
+    key, sep, value = spec.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"invalid environment variable {spec!r}: expected K=V")
+    return key, value
+
+
+def _runtime(args: argparse.Namespace) -> Any:
+    from .cache import CompilationCache
+    from .config import RuntimeConfig
+    from .runtime import Runtime
+
+    cache = CompilationCache(args.cache_dir) if args.cache_dir else None
+    return Runtime(RuntimeConfig(engine=args.engine, compilation_cache=cache))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .config import ModuleConfig
+    from .imports import wasi_snapshot_preview1 as wasi
+
+    with open(args.file, "rb") as f:
+        data = f.read()
+    env: list[tuple[str, str]] = list(os.environ.items()) if args.env_inherit else []
+    env.extend(args.env or ())
+    program_args = list(args.args)
+    if program_args and program_args[0] == "--":
+        program_args = program_args[1:]
+    config = ModuleConfig(
+        args=(args.file, *program_args),
+        env=tuple(env),
+        stdin=sys.stdin.buffer,
+        stdout=sys.stdout.buffer,
+        stderr=sys.stderr.buffer,
+        mounts=tuple(args.mount or ()),
+    ).with_sys()
+    rt = _runtime(args)
+    timer = None
+    try:
+        compiled = rt.compile_module(data)
+        imported = {d.import_[0] for d in compiled.imported_functions if d.import_}
+        if wasi.MODULE_NAME in imported:
+            wasi.instantiate(rt)
+        if wasi.LEGACY_MODULE_NAME in imported:
+            wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
+        if args.timeout:
+            timer = threading.Timer(args.timeout, _thread.interrupt_main)
+            timer.daemon = True
+            timer.start()
+        try:
+            rt.instantiate_module(compiled, config)
+        except ExitError as e:
+            return e.exit_code
+        except KeyboardInterrupt:
+            if timer is not None and not timer.is_alive():
+                print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
+                return 1
+            raise
+        return 0
+    finally:
+        if timer is not None:
+            timer.cancel()
+        sys.stdout.flush()
+        rt.close()
+
+
+def _compile(args: argparse.Namespace) -> int:
+    with open(args.file, "rb") as f:
+        data = f.read()
+    rt = _runtime(args)
+    compiled = rt.compile_module(data)
+    n = len(compiled._module.funcs)
+    where = f" into {args.cache_dir}" if args.cache_dir else " (no --cache-dir: nothing kept)"
+    print(f"compiled {args.file}: {n} functions{where}")
+    rt.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wasmzero`` command; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -91,6 +196,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"wasmzero {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    from .internal.engine import available_engines
+
+    p_run = sub.add_parser(
+        "run",
+        help="run a WASI program",
+        description="Run a WebAssembly program (WASI preview1) with real stdio, clocks and "
+        "random. The exit code is the guest's.",
+    )
+    p_run.add_argument(
+        "--mount",
+        action="append",
+        type=_parse_mount,
+        metavar="HOST[:GUEST][:ro]",
+        help="pre-open a host directory for the guest (repeatable)",
+    )
+    p_run.add_argument(
+        "--env", action="append", type=_parse_env, metavar="K=V", help="set a variable"
+    )
+    p_run.add_argument("--env-inherit", action="store_true", help="pass this process's environment")
+    p_run.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the guest after")
+    p_run.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
+    p_run.add_argument("--engine", default="compiler", choices=available_engines())
+    p_run.add_argument("file", help="a .wasm file")
+    p_run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
+    p_compile = sub.add_parser(
+        "compile",
+        help="compile a module into the cache",
+        description="Decode, validate and translate a module, filling the cache directory.",
+    )
+    p_compile.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
+    p_compile.add_argument("--engine", default="compiler", choices=available_engines())
+    p_compile.add_argument("file", help="a .wasm file")
     p_inspect = sub.add_parser("inspect", help="print a module's imports, exports and sections")
     p_inspect.add_argument("file", help="a .wasm file")
     sub.add_parser("version", help="print the version")
@@ -99,12 +236,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "version":
             print(f"wasmzero {__version__}")
             return 0
+        if args.command == "run":
+            return _run(args)
+        if args.command == "compile":
+            return _compile(args)
         return _inspect(args.file)
     except OSError as e:
         print(f"error: {e.filename or args.file}: {e.strerror}", file=sys.stderr)
         return 1
+    except ExitError as e:
+        return e.exit_code
     except WasmError as e:
-        print(f"error: {args.file}: {type(e).__name__}: {e}", file=sys.stderr)
+        text = str(e).replace("\n", "\n  ")
+        print(f"error: {args.file}: {type(e).__name__}: {text}", file=sys.stderr)
         return 1
 
 

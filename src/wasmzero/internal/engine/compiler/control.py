@@ -64,6 +64,7 @@ class Node:
         "id",
         "empty",
         "case",
+        "direct",
     )
 
     def __init__(self, kind: int, start: int, parent: Node | None, node_id: int) -> None:
@@ -82,6 +83,7 @@ class Node:
         self.id = node_id
         self.empty = False  # block type [] -> []
         self.case = False  # a case block of a lowered switch (see find_switches)
+        self.direct = 0  # how many br/br_if target this block
 
 
 def analyse(
@@ -122,6 +124,7 @@ def analyse(
         elif op == BR or op == BR_IF:
             label = body[i][1]
             stack[-1 - label].sites.append(stack[-1])
+            stack[-1 - label].direct += 1
         elif op == BR_TABLE:
             labels, default = body[i][1]
             site = stack[-1]
@@ -170,7 +173,7 @@ def _switch_chain(body: list, i: int, b0: Node) -> list[Node] | None:
         chain.append(par)
     # Case blocks are targeted by this br_table only.
     for k, node in enumerate(chain[:-1]):
-        if node.sites and (len(node.sites) != 1 or node.sites[0] is not b0):
+        if node.direct or (node.sites and (len(node.sites) != 1 or node.sites[0] is not b0)):
             chain = chain[: k + 1]
             break
     if len(chain) < 3:

@@ -958,7 +958,6 @@ class Translator:
             )
         )
 
-
     # -- SIMD ------------------------------------------------------------------------------
 
     def op_v128_const(self, i: int, value: int) -> None:
