@@ -516,8 +516,15 @@ class Runtime:
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:
-                fn.call_with_stack([])
-        if name:
+                try:
+                    fn.call_with_stack([])
+                except ExitError as e:
+                    # A program that exits with code 0 (WASI proc_exit(0))
+                    # succeeded: its (closed) module is the result.
+                    if e.exit_code != 0:
+                        raise
+                    break
+        if name and not result.is_closed:
             self._store.register(name, inst)
         self._modules.append(result)
         return result

@@ -207,22 +207,54 @@ def test_int_arith_edges():
         2,
         0,
     ]
-    assert slanes("i8x16", run("i8x16.add_sat_s", vec("i8x16", [127, 0x80] * 8), vec("i8x16", [1, 0xFF] * 8)))[:2] == [127, -128]  # fmt: skip
-    assert lanes("i8x16", run("i8x16.add_sat_u", vec("i8x16", [250] * 16), vec("i8x16", [10] * 16)))[0] == 255  # fmt: skip
-    assert lanes("i16x8", run("i16x8.sub_sat_u", vec("i16x8", [5] * 8), vec("i16x8", [10] * 8)))[0] == 0  # fmt: skip
-    assert slanes("i16x8", run("i16x8.sub_sat_s", vec("i16x8", [0x8000] * 8), vec("i16x8", [1] * 8)))[0] == -32768  # fmt: skip
-    assert lanes("i8x16", run("i8x16.avgr_u", vec("i8x16", [255] * 16), vec("i8x16", [254] * 16)))[0] == 255  # fmt: skip
+    assert slanes(
+        "i8x16", run("i8x16.add_sat_s", vec("i8x16", [127, 0x80] * 8), vec("i8x16", [1, 0xFF] * 8))
+    )[:2] == [127, -128]
+    assert (
+        lanes("i8x16", run("i8x16.add_sat_u", vec("i8x16", [250] * 16), vec("i8x16", [10] * 16)))[0]
+        == 255
+    )
+    assert (
+        lanes("i16x8", run("i16x8.sub_sat_u", vec("i16x8", [5] * 8), vec("i16x8", [10] * 8)))[0]
+        == 0
+    )
+    assert (
+        slanes("i16x8", run("i16x8.sub_sat_s", vec("i16x8", [0x8000] * 8), vec("i16x8", [1] * 8)))[
+            0
+        ]
+        == -32768
+    )
+    assert (
+        lanes("i8x16", run("i8x16.avgr_u", vec("i8x16", [255] * 16), vec("i8x16", [254] * 16)))[0]
+        == 255
+    )
     q = run("i16x8.q15mulr_sat_s", vec("i16x8", [0x8000, 0x4000] * 4), vec("i16x8", [0x8000] * 8))
     assert slanes("i16x8", q)[:2] == [32767, -16384]
-    assert slanes("i8x16", run("i8x16.min_s", vec("i8x16", [0x80] * 16), vec("i8x16", [1] * 16)))[0] == -128  # fmt: skip
-    assert lanes("i8x16", run("i8x16.min_u", vec("i8x16", [0x80] * 16), vec("i8x16", [1] * 16)))[0] == 1  # fmt: skip
-    assert lanes("i32x4", run("i32x4.max_s", vec("i32x4", [M32] * 4), vec("i32x4", [0] * 4)))[0] == 0  # fmt: skip
-    assert lanes("i32x4", run("i32x4.max_u", vec("i32x4", [M32] * 4), vec("i32x4", [0] * 4)))[0] == M32  # fmt: skip
-    assert lanes("i64x2", run("i64x2.mul", vec("i64x2", [2**63, 3]), vec("i64x2", [2, 2**64 - 1]))) == [0, 2**64 - 3]  # fmt: skip
+    assert (
+        slanes("i8x16", run("i8x16.min_s", vec("i8x16", [0x80] * 16), vec("i8x16", [1] * 16)))[0]
+        == -128
+    )
+    assert (
+        lanes("i8x16", run("i8x16.min_u", vec("i8x16", [0x80] * 16), vec("i8x16", [1] * 16)))[0]
+        == 1
+    )
+    assert (
+        lanes("i32x4", run("i32x4.max_s", vec("i32x4", [M32] * 4), vec("i32x4", [0] * 4)))[0] == 0
+    )
+    assert (
+        lanes("i32x4", run("i32x4.max_u", vec("i32x4", [M32] * 4), vec("i32x4", [0] * 4)))[0] == M32
+    )
+    assert lanes(
+        "i64x2", run("i64x2.mul", vec("i64x2", [2**63, 3]), vec("i64x2", [2, 2**64 - 1]))
+    ) == [0, 2**64 - 3]
     # dot: INT16_MIN * INT16_MIN * 2 wraps to INT32_MIN.
     d = run("i32x4.dot_i16x8_s", vec("i16x8", [0x8000] * 8), vec("i16x8", [0x8000] * 8))
     assert lanes("i32x4", d) == [0x80000000] * 4
-    d = run("i32x4.dot_i16x8_s", vec("i16x8", [1, 2, 3, 4, 0xFFFF, 0, 0, 0]), vec("i16x8", [5, 6, 7, 8, 3, 0, 0, 0]))  # fmt: skip
+    d = run(
+        "i32x4.dot_i16x8_s",
+        vec("i16x8", [1, 2, 3, 4, 0xFFFF, 0, 0, 0]),
+        vec("i16x8", [5, 6, 7, 8, 3, 0, 0, 0]),
+    )
     assert slanes("i32x4", d) == [17, 53, -3, 0]
 
 
@@ -259,7 +291,10 @@ def test_comparisons():
     assert lanes("i32x4", run("f32x4.ne", a, b)) == [M32, M32, 0, M32]
     assert lanes("i32x4", run("f32x4.lt", a, b)) == [0, M32, 0, 0]
     assert lanes("i32x4", run("f32x4.ge", a, b)) == [0, 0, M32, M32]
-    assert lanes("i64x2", run("f64x2.gt", f64v([math.nan, 3.0]), f64v([1.0, 2.0]))) == [0, 2**64 - 1]
+    assert lanes("i64x2", run("f64x2.gt", f64v([math.nan, 3.0]), f64v([1.0, 2.0]))) == [
+        0,
+        2**64 - 1,
+    ]
 
 
 def test_bitmask_all_true():
@@ -294,7 +329,9 @@ def test_narrow_extend_extmul_extadd():
     assert lanes("i64x2", run("i64x2.extend_low_i32x4_u", v)) == [1, M32]
     assert lanes("i64x2", run("i64x2.extend_low_i32x4_s", v)) == [1, 2**64 - 1]
     assert slanes("i64x2", run("i64x2.extend_high_i32x4_s", v)) == [-(2**31), 7]
-    assert slanes("i32x4", run("i32x4.extend_low_i16x8_s", vec("i16x8", [0x8000] * 8))) == [-32768] * 4  # fmt: skip
+    assert (
+        slanes("i32x4", run("i32x4.extend_low_i16x8_s", vec("i16x8", [0x8000] * 8))) == [-32768] * 4
+    )
     r = run("i64x2.extmul_high_i32x4_u", v, v)
     assert lanes("i64x2", r) == [2**62, 49]
     r = run("i64x2.extmul_low_i32x4_s", v, v)
@@ -320,11 +357,14 @@ SNAN64 = 0x7FF0000000000123
 
 def test_float_sign_ops_are_bit_exact():
     v = vec("i32x4", [SNAN32, NSNAN32, 0, 0x80000000])
-    assert lanes("i32x4", run("f32x4.neg", v)) == [SNAN32 | 1 << 31, NSNAN32 & M32 >> 1, 1 << 31, 0]  # fmt: skip
+    assert lanes("i32x4", run("f32x4.neg", v)) == [SNAN32 | 1 << 31, NSNAN32 & M32 >> 1, 1 << 31, 0]
     assert lanes("i32x4", run("f32x4.abs", v)) == [SNAN32, NSNAN32 & 0x7FFFFFFF, 0, 0]
     v = vec("i64x2", [SNAN64, 1 << 63])
     assert lanes("i64x2", run("f64x2.neg", v)) == [SNAN64 | 1 << 63, 0]
-    assert lanes("i64x2", run("f64x2.abs", vec("i64x2", [SNAN64 | 1 << 63, 1 << 63]))) == [SNAN64, 0]  # fmt: skip
+    assert lanes("i64x2", run("f64x2.abs", vec("i64x2", [SNAN64 | 1 << 63, 1 << 63]))) == [
+        SNAN64,
+        0,
+    ]
 
 
 def test_float_arith_nan_and_zeros():
@@ -419,11 +459,17 @@ def test_memory_loads_and_stores():
     assert mem_run("v128.load", M, 16) == int.from_bytes(bytes(range(16, 32)), "little")
     oob("v128.load", M, 17)
     oob("v128.load", M, 2**32 + 10)
-    assert slanes("i16x8", mem_run("v128.load8x8_s", bytearray(b"\x80\x7f" * 4), 0)) == [-128, 127] * 4  # fmt: skip
-    assert lanes("i16x8", mem_run("v128.load8x8_u", bytearray(b"\x80\x7f" * 4), 0)) == [128, 127] * 4  # fmt: skip
-    assert slanes("i32x4", mem_run("v128.load16x4_s", bytearray(b"\x00\x80" * 4), 0)) == [-32768] * 4  # fmt: skip
+    assert (
+        slanes("i16x8", mem_run("v128.load8x8_s", bytearray(b"\x80\x7f" * 4), 0)) == [-128, 127] * 4
+    )
+    assert (
+        lanes("i16x8", mem_run("v128.load8x8_u", bytearray(b"\x80\x7f" * 4), 0)) == [128, 127] * 4
+    )
+    assert (
+        slanes("i32x4", mem_run("v128.load16x4_s", bytearray(b"\x00\x80" * 4), 0)) == [-32768] * 4
+    )
     assert lanes("i64x2", mem_run("v128.load32x2_u", bytearray(b"\xff" * 8), 0)) == [M32, M32]
-    assert lanes("i64x2", mem_run("v128.load32x2_s", bytearray(b"\xff" * 8), 0)) == [2**64 - 1] * 2  # fmt: skip
+    assert lanes("i64x2", mem_run("v128.load32x2_s", bytearray(b"\xff" * 8), 0)) == [2**64 - 1] * 2
     oob("v128.load8x8_s", M, 25)
     assert mem_run("v128.load8x8_u", M, 24) == vec("i16x8", range(24, 32))
     assert lanes("i8x16", mem_run("v128.load8_splat", M, 31)) == [31] * 16
@@ -437,10 +483,15 @@ def test_memory_loads_and_stores():
     oob("v128.load32_zero", M, 29)
     oob("v128.load64_zero", M, 25)
     v = vec("i8x16", range(100, 116))
-    assert lanes("i8x16", mem_run("v128.load8_lane", M, 5, v, imm=15)) == list(range(100, 115)) + [5]  # fmt: skip
+    assert lanes("i8x16", mem_run("v128.load8_lane", M, 5, v, imm=15)) == list(range(100, 115)) + [
+        5
+    ]
     assert lanes("i16x8", mem_run("v128.load16_lane", M, 0, M128, imm=3))[3] == 0x0100
     assert lanes("i32x4", mem_run("v128.load32_lane", M, 0, 0, imm=1)) == [0, 0x03020100, 0, 0]
-    assert lanes("i64x2", mem_run("v128.load64_lane", M, 24, M128, imm=0)) == [0x1F1E1D1C1B1A1918, 2**64 - 1]  # fmt: skip
+    assert lanes("i64x2", mem_run("v128.load64_lane", M, 24, M128, imm=0)) == [
+        0x1F1E1D1C1B1A1918,
+        2**64 - 1,
+    ]
     oob("v128.load16_lane", M, 31, 0, imm=0)
     oob("v128.load64_lane", M, 30, 0, imm=0)
     N = bytearray(32)
@@ -531,17 +582,47 @@ def _wt_func(op: str, imm=None):
     return call
 
 
-_special32 = [0, 0x80000000, 0x3F800000, 0xBF000000, 0x7F800000, 0xFF800000, 0x7FC00000, SNAN32, 0x4B000001, 0x3EFFFFFF, 0x4F000000, 0xCF000000]  # fmt: skip
-_special64 = [0, 1 << 63, f64_to_bits(0.5), f64_to_bits(-2.5), f64_to_bits(2147483647.5), f64_to_bits(-2147483649.0), 0x7FF8000000000000, SNAN64, 0x7FF0000000000000, f64_to_bits(4503599627370497.0)]  # fmt: skip
+_special32 = [
+    0,
+    0x80000000,
+    0x3F800000,
+    0xBF000000,
+    0x7F800000,
+    0xFF800000,
+    0x7FC00000,
+    SNAN32,
+    0x4B000001,
+    0x3EFFFFFF,
+    0x4F000000,
+    0xCF000000,
+]
+_special64 = [
+    0,
+    1 << 63,
+    f64_to_bits(0.5),
+    f64_to_bits(-2.5),
+    f64_to_bits(2147483647.5),
+    f64_to_bits(-2147483649.0),
+    0x7FF8000000000000,
+    SNAN64,
+    0x7FF0000000000000,
+    f64_to_bits(4503599627370497.0),
+]
 _special16 = [0, 1, 0x7FFF, 0x8000, 0xFFFF, 0x4000, 0xC000]
 _special8 = [0, 1, 0x7F, 0x80, 0xFF, 15, 16, 31]
 
 v128s = st.one_of(
     st.integers(0, M128),
-    st.lists(st.sampled_from(_special8) | st.integers(0, 255), min_size=16, max_size=16).map(lambda xs: vec("i8x16", xs)),  # fmt: skip
+    st.lists(st.sampled_from(_special8) | st.integers(0, 255), min_size=16, max_size=16).map(
+        lambda xs: vec("i8x16", xs)
+    ),
     st.lists(st.sampled_from(_special16), min_size=8, max_size=8).map(lambda xs: vec("i16x8", xs)),
-    st.lists(st.sampled_from(_special32) | st.integers(0, M32), min_size=4, max_size=4).map(lambda xs: vec("i32x4", xs)),  # fmt: skip
-    st.lists(st.sampled_from(_special64) | st.floats().map(f64_to_bits), min_size=2, max_size=2).map(lambda xs: vec("i64x2", xs)),  # fmt: skip
+    st.lists(st.sampled_from(_special32) | st.integers(0, M32), min_size=4, max_size=4).map(
+        lambda xs: vec("i32x4", xs)
+    ),
+    st.lists(
+        st.sampled_from(_special64) | st.floats().map(f64_to_bits), min_size=2, max_size=2
+    ).map(lambda xs: vec("i64x2", xs)),
 )
 
 
@@ -551,7 +632,7 @@ def _same(op: str, ours: int, theirs: int) -> bool:
         return ours == theirs
     is_nan = is_f32_nan if w == 32 else is_f64_nan
     sh = SHAPES[f"i{w}x{128 // w}"]
-    for x, y in zip(sh.u(ours), sh.u(theirs)):
+    for x, y in zip(sh.u(ours), sh.u(theirs), strict=True):
         if is_nan(y):
             if not is_nan(x):
                 return False

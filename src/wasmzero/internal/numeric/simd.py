@@ -115,8 +115,12 @@ class Shape:
         return sum(lane << (i * self.bits) for i in range(self.count))
 
 
-SHAPES: dict[str, Shape] = {n: Shape(n) for n in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2")}
-I8, I16, I32, I64, F32, F64 = (SHAPES[n] for n in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"))
+SHAPES: dict[str, Shape] = {
+    n: Shape(n) for n in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2")
+}
+I8, I16, I32, I64, F32, F64 = (
+    SHAPES[n] for n in ("i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2")
+)
 
 
 def scalar(name: str) -> Callable:
@@ -251,7 +255,9 @@ def _shuffle(a: int, b: int, idx: Sequence[int]) -> int:
 
 def _swizzle(a: int, s: int) -> int:
     ab = a.to_bytes(16, "little")
-    return int.from_bytes(bytes([ab[i] if i < 16 else 0 for i in s.to_bytes(16, "little")]), "little")
+    return int.from_bytes(
+        bytes([ab[i] if i < 16 else 0 for i in s.to_bytes(16, "little")]), "little"
+    )
 
 
 define("i8x16.shuffle", _shuffle, 2, imm=True)
@@ -334,10 +340,10 @@ def _wide_ops(src: Shape, dst: Shape) -> None:
             return dst.join(split(a)[half:])
 
         def extmul_low(a: int, b: int, split=split) -> int:
-            return dst.join([x * y for x, y in zip(split(a)[:half], split(b)[:half])])
+            return dst.join([x * y for x, y in zip(split(a)[:half], split(b)[:half], strict=True)])
 
         def extmul_high(a: int, b: int, split=split) -> int:
-            return dst.join([x * y for x, y in zip(split(a)[half:], split(b)[half:])])
+            return dst.join([x * y for x, y in zip(split(a)[half:], split(b)[half:], strict=True)])
 
         define(f"{n}.extend_low_{sn}_{sfx}", ext_low, 1)
         define(f"{n}.extend_high_{sn}_{sfx}", ext_high, 1)
@@ -346,7 +352,7 @@ def _wide_ops(src: Shape, dst: Shape) -> None:
 
         def extadd(a: int, split=split) -> int:
             xs = split(a)
-            return dst.join([x + y for x, y in zip(xs[0::2], xs[1::2])])
+            return dst.join([x + y for x, y in zip(xs[0::2], xs[1::2], strict=True)])
 
         define(f"{n}.extadd_pairwise_{sn}_{sfx}", extadd, 1)
 
@@ -365,11 +371,11 @@ _wide_ops(I32, I64)
 
 
 def _dot(a: int, b: int) -> int:
-    p = [x * y for x, y in zip(I16.s(a), I16.s(b))]
-    return I32.join([x + y for x, y in zip(p[0::2], p[1::2])])
+    p = [x * y for x, y in zip(I16.s(a), I16.s(b), strict=True)]
+    return I32.join([x + y for x, y in zip(p[0::2], p[1::2], strict=True)])
 
 
-define("i32x4.dot_i16x8_s", _dot, 1 + 1)
+define("i32x4.dot_i16x8_s", _dot, 2)
 # Keep only the instructions the SIMD table has (the generic loops above define
 # a few that wasm lacks, e.g. i64x2.lt_u or i32x4.add_sat_s); see _prune below.
 
@@ -400,9 +406,7 @@ _float_ops(F64)
 # -- conversions --------------------------------------------------------------------------
 
 for _s in ("s", "u"):
-    define(
-        f"i32x4.trunc_sat_f32x4_{_s}", convert(F32, scalar(f"i32.trunc_sat_f32_{_s}"), I32), 1
-    )
+    define(f"i32x4.trunc_sat_f32x4_{_s}", convert(F32, scalar(f"i32.trunc_sat_f32_{_s}"), I32), 1)
     define(f"f32x4.convert_i32x4_{_s}", convert(I32, scalar(f"f32.convert_i32_{_s}"), F32), 1)
     define(
         f"i32x4.trunc_sat_f64x2_{_s}_zero",

@@ -52,7 +52,6 @@ def resolve(base: str, path: bytes, follow: bool) -> str:
     pending.reverse()  # a stack: the next component is pending[-1]
     stack: list[str] = []
     expansions = 0
-    must_be_dir = False
     while pending:
         name = pending.pop()
         is_last = not pending
@@ -69,7 +68,6 @@ def resolve(base: str, path: bytes, follow: bool) -> str:
         except FileNotFoundError:
             if is_last:
                 stack.append(name)
-                must_be_dir = trailing_slash
                 break
             raise SandboxError(E.ENOENT) from None
         except OSError as exc:
@@ -85,15 +83,12 @@ def resolve(base: str, path: bytes, follow: bool) -> str:
             if trailing_slash and is_last:
                 parts.append(".")  # keep the directory requirement
             pending.extend(reversed(parts))
-            if not parts:
-                continue
             continue
         if not is_last and not stat.S_ISDIR(st.st_mode):
             raise SandboxError(E.ENOTDIR)
         if is_last and trailing_slash and not stat.S_ISDIR(st.st_mode):
             raise SandboxError(E.ENOTDIR)
         stack.append(name)
-    del must_be_dir
     return os.path.join(base, *stack) if stack else base
 
 
@@ -101,8 +96,8 @@ def split_parent(base: str, path: bytes) -> tuple[str, str]:
     """(resolved parent host directory, last name) for operations that act on
     the last component itself (unlink, rmdir, mkdir, rename, symlink, link
     target): the parent is resolved, the last name is not followed. Raises
-    SandboxError; a last component of ``.`` or ``..`` is EINVAL... as an
-    empty name would be."""
+    SandboxError; a last component of ``.`` or ``..`` is EINVAL (EPERM if
+    it climbs out)."""
     if b"\0" in path:
         raise SandboxError(E.EINVAL)
     try:

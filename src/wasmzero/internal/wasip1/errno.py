@@ -82,9 +82,7 @@ ETXTBSY = 74
 EXDEV = 75
 ENOTCAPABLE = 76
 
-_NAMES = {
-    v: k for k, v in list(globals().items()) if k.startswith("E") and isinstance(v, int)
-}
+_NAMES = {v: k for k, v in list(globals().items()) if k.startswith("E") and isinstance(v, int)}
 
 
 def errno_name(code: int) -> str:

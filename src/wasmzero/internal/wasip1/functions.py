@@ -8,6 +8,7 @@ Each takes the calling :class:`wasmzero.Module` and the raw argument list
 
 from __future__ import annotations
 
+import errno as _errno
 import os
 import stat as _stat
 import time
@@ -759,7 +760,9 @@ def path_open(caller: Any, stack: list) -> list:
         return _EINVAL
     follow = bool(dirflags & C.LOOKUP_SYMLINK_FOLLOW)
     host = resolve(d.host_path, path, follow)
-    want_write = bool(base & (C.RIGHT_FD_WRITE | C.RIGHT_FD_ALLOCATE | C.RIGHT_FD_FILESTAT_SET_SIZE))
+    want_write = bool(
+        base & (C.RIGHT_FD_WRITE | C.RIGHT_FD_ALLOCATE | C.RIGHT_FD_FILESTAT_SET_SIZE)
+    )
     want_read = bool(base & (C.RIGHT_FD_READ | C.RIGHT_FD_READDIR))
     want_dir = bool(oflags & C.OFLAGS_DIRECTORY)
     if want_dir and oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC):
@@ -773,6 +776,14 @@ def path_open(caller: Any, stack: list) -> list:
         if oflags & C.OFLAGS_CREAT and not oflags & C.OFLAGS_EXCL and os.path.isdir(host):
             return _EISDIR
         return _EROFS
+    if not want_dir and not oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC) and os.path.isdir(host):
+        # A directory opened without O_DIRECTORY: read-only, or EISDIR for write.
+        if base & C.RIGHT_FD_WRITE and not base & C.RIGHT_FD_READDIR:
+            return _EISDIR
+        want_dir = True
+    if want_dir:
+        want_write = False
+        base &= ~C.RIGHT_FD_WRITE
     flags = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     if oflags & C.OFLAGS_CREAT:
         flags |= os.O_CREAT
@@ -800,10 +811,6 @@ def path_open(caller: Any, stack: list) -> list:
     try:
         hfd = os.open(host, flags, 0o666)
     except OSError as exc:
-        if exc.errno == getattr(os, "errno", None):
-            pass
-        import errno as _errno
-
         if exc.errno == _errno.ELOOP and not follow:
             # O_NOFOLLOW on a symlink: ELOOP, as in POSIX and wasmtime.
             return [E.ELOOP]
