@@ -24,6 +24,7 @@ the lane width when lanes are joined.
 from __future__ import annotations
 
 import re
+import struct
 from array import array
 from collections.abc import Callable, Sequence
 
@@ -505,6 +506,121 @@ for _sh in (I8, I16, I32, I64):
     _mem_lane_ops(_sh)
 
 
+# -- fast paths -----------------------------------------------------------------------------
+#
+# The definitions above are the reference semantics. The hottest instructions
+# of vectorised code get faster implementations of the same semantics below;
+# ``SIMD_REFERENCE`` keeps the reference templates so tests can check that both
+# agree on every input they try.
+
+SIMD_REFERENCE: dict[str, Sem] = {}
+
+
+def _fast(name: str, sem: Sem) -> None:
+    SIMD_REFERENCE[name] = SIMD_SEMANTICS[name]
+    SIMD_SEMANTICS[name] = sem
+
+
+_ALL = (1 << 128) - 1
+for _sh in (I8, I16, I32, I64):
+    # SWAR: add/sub the low bits of every lane at once, then fix the top bit
+    # of each lane, so no carry or borrow crosses a lane boundary.
+    _h = _sh.splat_mask(_sh.sign)
+    _lo = _ALL ^ _h
+    _fast(
+        f"{_sh.name}.add", Sem(f"((({{0}} & {_lo}) + ({{1}} & {_lo})) ^ (({{0}} ^ {{1}}) & {_h}))")
+    )
+    _fast(
+        f"{_sh.name}.sub", Sem(f"((({{0}} | {_h}) - ({{1}} & {_lo})) ^ (~({{0}} ^ {{1}}) & {_h}))")
+    )
+
+_u4 = struct.Struct("<4I").unpack
+_p4 = struct.Struct("<4I").pack
+_f4 = struct.Struct("<4f").unpack
+_d2 = struct.Struct("<2d").unpack
+_p2d = struct.Struct("<2d").pack
+
+
+def _i32x4_mul(a: int, b: int) -> int:
+    x0, x1, x2, x3 = _u4(a.to_bytes(16, "little"))
+    y0, y1, y2, y3 = _u4(b.to_bytes(16, "little"))
+    m = 0xFFFFFFFF
+    return int.from_bytes(_p4(x0 * y0 & m, x1 * y1 & m, x2 * y2 & m, x3 * y3 & m), "little")
+
+
+SIMD_HELPERS["_v_i32x4_mul_fast"] = _i32x4_mul
+_fast("i32x4.mul", Sem("_v_i32x4_mul_fast({0}, {1})"))
+
+
+def _f32x4_binop(op: str) -> Callable[[int, int], int]:
+    # Each lane computed in double and rounded once to f32 by array('f')
+    # (a C cast: round to nearest even, overflow to infinity); NaN inputs give
+    # quiet NaNs, as the reference does.
+    src = (
+        "def f(a, b):\n"
+        "    x0, x1, x2, x3 = _f4(a.to_bytes(16, 'little'))\n"
+        "    y0, y1, y2, y3 = _f4(b.to_bytes(16, 'little'))\n"
+        f"    return int.from_bytes(_array('f', (x0 {op} y0, x1 {op} y1, x2 {op} y2, x3 {op} y3))"
+        ".tobytes(), 'little')\n"
+    )
+    ns: dict[str, object] = {"_f4": _f4, "_array": array}
+    exec(src, ns)  # noqa: S102 - our own constant source
+    return ns["f"]  # type: ignore[return-value]
+
+
+def _f64x2_binop(op: str) -> Callable[[int, int], int]:
+    src = (
+        "def f(a, b):\n"
+        "    x0, x1 = _d2(a.to_bytes(16, 'little'))\n"
+        "    y0, y1 = _d2(b.to_bytes(16, 'little'))\n"
+        f"    return int.from_bytes(_p2d(x0 {op} y0, x1 {op} y1), 'little')\n"
+    )
+    ns: dict[str, object] = {"_d2": _d2, "_p2d": _p2d}
+    exec(src, ns)  # noqa: S102 - our own constant source
+    return ns["f"]  # type: ignore[return-value]
+
+
+for _op, _sym in (("add", "+"), ("sub", "-"), ("mul", "*")):
+    SIMD_HELPERS[f"_v_f32x4_{_op}_fast"] = _f32x4_binop(_sym)
+    _fast(f"f32x4.{_op}", Sem(f"_v_f32x4_{_op}_fast({{0}}, {{1}})"))
+    SIMD_HELPERS[f"_v_f64x2_{_op}_fast"] = _f64x2_binop(_sym)
+    _fast(f"f64x2.{_op}", Sem(f"_v_f64x2_{_op}_fast({{0}}, {{1}})"))
+
+
+# Whole-vector loads and stores: struct checks the bounds (its error becomes
+# the out-of-bounds trap at the call boundary, like the scalar loads).
+SIMD_HELPERS["_v_ld16"] = struct.Struct("16s").unpack_from
+SIMD_HELPERS["_v_st16"] = struct.Struct("16s").pack_into
+_fast("v128.load", Sem("int.from_bytes(_v_ld16(M, {0})[0], 'little')", True))
+_fast("v128.store", Sem("_v_st16(M, {0}, ({1}).to_bytes(16, 'little'))", True))
+
+_s4 = struct.Struct("<4i").unpack
+
+
+def _i32x4_shl(a: int, c: int) -> int:
+    c &= 31
+    x0, x1, x2, x3 = _u4(a.to_bytes(16, "little"))
+    m = 0xFFFFFFFF
+    return int.from_bytes(_p4(x0 << c & m, x1 << c & m, x2 << c & m, x3 << c & m), "little")
+
+
+def _i32x4_shr_s(a: int, c: int) -> int:
+    c &= 31
+    x0, x1, x2, x3 = _s4(a.to_bytes(16, "little"))
+    m = 0xFFFFFFFF
+    return int.from_bytes(_p4(x0 >> c & m, x1 >> c & m, x2 >> c & m, x3 >> c & m), "little")
+
+
+def _i32x4_shr_u(a: int, c: int) -> int:
+    c &= 31
+    x0, x1, x2, x3 = _u4(a.to_bytes(16, "little"))
+    return int.from_bytes(_p4(x0 >> c, x1 >> c, x2 >> c, x3 >> c), "little")
+
+
+for _name, _fn in (("shl", _i32x4_shl), ("shr_s", _i32x4_shr_s), ("shr_u", _i32x4_shr_u)):
+    SIMD_HELPERS[f"_v_i32x4_{_name}_fast"] = _fn
+    _fast(f"i32x4.{_name}", Sem(f"_v_i32x4_{_name}_fast({{0}}, {{1}})"))
+
 # -- keep exactly the table's instructions ------------------------------------------------
 
 
@@ -516,7 +632,7 @@ def _prune() -> None:
         if name not in names:
             del SIMD_SEMANTICS[name]
     used = set()
-    for s in SIMD_SEMANTICS.values():
+    for s in [*SIMD_SEMANTICS.values(), *SIMD_REFERENCE.values()]:
         used.update(re.findall(r"_v_\w+", s.expr + " " + (s.cond or "")))
     for h in list(SIMD_HELPERS):
         if h not in used:
