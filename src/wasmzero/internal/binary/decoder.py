@@ -88,6 +88,7 @@ class _Decoder:
         self.end = len(data)  # end of the current section or body
         self.features = features
         self.uses_data_count = False
+        self.uses_simd = False
         # Decode table: opcode -> immediate kind, only for enabled features.
         self.ops = {
             op: info.imm
@@ -235,6 +236,8 @@ class _Decoder:
             sub = self.u32()
             if sub > 0xFF:
                 raise self.fail("illegal opcode", at)
+            if op == 0xFD:
+                self.uses_simd = True
             op = (op << 8) | sub
         kind = self.ops.get(op)
         if kind is None:
@@ -418,6 +421,7 @@ class _Decoder:
             raise DecodeError("data count section required", total)
         del func_count
         m.section_ids = tuple(ids)
+        m.uses_simd = self.uses_simd
         return m
 
     def _bulk(self) -> bool:

@@ -121,6 +121,8 @@ class Module:
     data: list[DataSegment] = field(default_factory=list)
     custom_sections: list[CustomSection] = field(default_factory=list)
     names: NameSection = field(default_factory=NameSection)
+    # Whether any SIMD (0xFD-prefixed) instruction occurs.
+    uses_simd: bool = False
     # Which section ids were present (for validation of data.count etc.).
     section_ids: tuple[int, ...] = ()
     # Filled by validation: per defined function, what the engines need.

@@ -72,10 +72,8 @@ def _tset(table: list, i: int, v: Any) -> None:
 
 def _base_namespace() -> dict[str, Any]:
     from ...numeric.runtime import HELPERS
-    from ...numeric.simd import SIMD_HELPERS
 
     ns: dict[str, Any] = dict(HELPERS)
-    ns.update(SIMD_HELPERS)
     ns.update(
         _ldI=_ldI,
         _ldQ=_S("<Q").unpack_from,
@@ -85,6 +83,8 @@ def _base_namespace() -> dict[str, Any]:
         _ldH=_S("<H").unpack_from,
         _ldi=_S("<i").unpack_from,
         _ldf32=_ldf32,
+        _ldf=_S("<f").unpack_from,
+        _stf=_S("<f").pack_into,
         _stI=_stI,
         _stQ=_S("<Q").pack_into,
         _std=_S("<d").pack_into,
@@ -167,6 +167,10 @@ class CompiledCode:
         ns = dict(_BASE)
         ns["__wasmzero__"] = inst
         module = self.module
+        if module.uses_simd:
+            from ...numeric.simd import SIMD_HELPERS
+
+            ns.update(SIMD_HELPERS)
         for k, t in enumerate(module.types):
             ns[f"TY{k}"] = type_id(t)
         for i, fi in enumerate(inst.functions):

@@ -21,16 +21,26 @@ See ``control.py`` for how blocks become Python loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
-from ...numeric.semantics import SEMANTICS as _SCALAR_SEMANTICS
-from ...numeric.simd import SIMD_SEMANTICS
+from ...numeric.semantics import SEMANTICS
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERN_GLOBAL, F32, F64, I32, I64, V128, FuncType
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 
-SEMANTICS = {**_SCALAR_SEMANTICS, **SIMD_SEMANTICS}
+
+def _semantics(name: str) -> Any:
+    """The semantics of an instruction; SIMD ones are loaded on first use
+    (most modules have none, and building them takes a while)."""
+    sem = SEMANTICS.get(name)
+    if sem is None:
+        from ...numeric.simd import SIMD_SEMANTICS
+
+        sem = SIMD_SEMANTICS.get(name)
+    return sem
+
 
 # Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
 # depth use guard mode so wasm loops still fit.
@@ -835,6 +845,18 @@ class Translator:
         a = self.pop()
         off = memarg[1]
         addr = a.e if not off else f"{a.e} + {off}"
+        if op == _F32_LOAD:
+            # Fast path: struct's f32 -> double conversion is exact except
+            # for signalling NaNs (it quiets them), which the helper keeps.
+            self.flush_unsafe()
+            if not a.simple:
+                a = self.materialize(a)
+                addr = a.e if not off else f"{a.e} + {off}"
+            t = self.fresh()
+            self.emit(f"{t} = _ldf(M, {addr})[0]")
+            self.emit(f"if {t} != {t}: {t} = _ldf32(M, {addr})")
+            self.stack.append(var(t))
+            return
         e = _LOADS[OPS[op].name].format(a=addr)
         self.push(V(e, a.names, True))
 
@@ -844,6 +866,16 @@ class Translator:
         self.flush_unsafe()
         off = memarg[1]
         addr = a.e if not off else f"{a.e} + {off}"
+        if op == _F32_STORE:
+            # Fast path for every value but NaN (whose f32 payload the
+            # helper writes exactly).
+            if not a.simple and a.unsafe:
+                a = self._copy(a)
+                addr = a.e if not off else f"{a.e} + {off}"
+            if not v.simple:
+                v = self._copy(v)
+            self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
+            return
         self.emit(_STORES[OPS[op].name].format(a=addr, v=v.e))
 
     def op_memory_size(self, i: int, imm: object) -> None:
@@ -928,7 +960,7 @@ class Translator:
 
     def numeric(self, op: int, imm: object = None) -> None:
         info = OPS[op]
-        sem = SEMANTICS.get(info.name)
+        sem = _semantics(info.name)
         if sem is None:
             raise TranslationLimit(f"no semantics for {info.name}")
         n = len(info.sig[0])
@@ -971,7 +1003,7 @@ class Translator:
         """A SIMD load or store: the template gets the effective address as
         ``{0}``; stores and lane stores are statements."""
         info = OPS[op]
-        sem = SEMANTICS[info.name]
+        sem = _semantics(info.name)
         n = len(info.sig[0])
         args = self.stack[len(self.stack) - n :]
         del self.stack[len(self.stack) - n :]
@@ -1026,6 +1058,8 @@ def float_literal(value: float, bits: int, width: int) -> str:
     return f"({r})" if r.startswith("-") else r
 
 
+_F32_LOAD = 0x2A
+_F32_STORE = 0x38
 _MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
 _MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
 
