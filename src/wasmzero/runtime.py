@@ -46,7 +46,7 @@ from .internal.wasm.types import (
     valtype_name,
 )
 from .internal.wasm.validation import validate_module
-from .internal.wasm.values import FROM_RAW, TO_RAW, describe, raw_results
+from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, describe
 
 __all__ = ["Runtime", "CompiledModule", "Module", "Function", "Global", "Memory", "Table"]
 
@@ -124,7 +124,7 @@ class Function:
     ``f.call_with_stack(list)`` is the raw fast path.
     """
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres")
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
@@ -133,6 +133,7 @@ class Function:
         self._to = [TO_RAW[t] for t in self._params]
         self._from = [FROM_RAW[t] for t in self._results]
         self._nres = len(self._results)
+        self._conv = args_converter(self._params)
 
     @property
     def definition(self) -> FunctionDefinition | None:
@@ -143,20 +144,22 @@ class Function:
 
     def __call__(self, *args: Any) -> Any:
         """Call with Python values; see the class documentation."""
-        mod = self._fi.module
+        fi = self._fi
+        mod = fi.module
         if mod is not None and mod.closed:
             raise ExitError(mod.exit_code or 0)
-        if len(args) != len(self._params):
+        to = self._to
+        if len(args) != len(to):
             raise TypeError(
-                f"{self._fi.debug_name()} takes {describe(self._params)}, got {len(args)} arguments"
+                f"{fi.debug_name()} takes {describe(self._params)}, got {len(args)} arguments"
             )
-        try:
-            raw = [conv(a) for conv, a in zip(self._to, args, strict=True)]
-        except TypeError as e:
-            raise TypeError(
-                f"{self._fi.debug_name()} takes {describe(self._params)}: {e}"
-            ) from None
-        out = invoke(self._fi.fn, raw)
+        conv = self._conv
+        if conv is not None:
+            try:
+                args = conv(args)
+            except TypeError as e:
+                raise TypeError(f"{fi.debug_name()} takes {describe(self._params)}: {e}") from None
+        out = invoke(fi.fn, args)
         n = self._nres
         if n == 0:
             return None
@@ -167,14 +170,19 @@ class Function:
     def call_with_stack(self, stack: list[Any]) -> list[Any]:
         """The raw path: arguments and results in the runtime representation
         (i32/i64 unsigned ints, floats, v128 ints, references)."""
-        mod = self._fi.module
+        fi = self._fi
+        mod = fi.module
         if mod is not None and mod.closed:
             raise ExitError(mod.exit_code or 0)
-        if len(stack) != len(self._params):
+        if len(stack) != len(self._to):
             raise TypeError(
-                f"{self._fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
+                f"{fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
             )
-        return raw_results(invoke(self._fi.fn, stack), self._nres)
+        out = invoke(fi.fn, stack)
+        n = self._nres
+        if n == 1:
+            return [out]
+        return [] if n == 0 else list(out)
 
 
 class Global:

@@ -243,47 +243,61 @@ def wasm_stack(tb: Any) -> list[str]:
 
 def invoke(fn: Callable[..., Any], args: Any) -> Any:
     """Call a function instance's ``fn`` from Python, turning the failures of
-    translated code into traps."""
+    translated code into traps.
+
+    The outermost call raises the recursion limit by ``WASM_STACK_FRAMES``
+    (whatever the caller's depth, that much room is left for wasm frames) and
+    restores it afterwards; nested calls (wasm -> host -> wasm) keep it.
+    """
     global _depth
-    outer = _depth == 0
-    if outer:
-        old_limit = sys.getrecursionlimit()
-        needed = _frame_depth() + WASM_STACK_FRAMES
-        if needed > old_limit:
-            sys.setrecursionlimit(needed)
-    _depth += 1
+    if _depth:
+        _depth += 1
+        try:
+            return fn(*args)
+        except (Trap, RecursionError, IndexError, struct.error, ZeroDivisionError) as e:
+            trap = _as_trap(e)
+            if trap is e:
+                raise
+            raise trap from None
+        finally:
+            _depth -= 1
+    old_limit = _getlimit()
+    _setlimit(old_limit + WASM_STACK_FRAMES)
+    _depth = 1
     try:
         return fn(*args)
-    except Trap as e:
-        if not e.wasm_stack:
-            e.wasm_stack = wasm_stack(e.__traceback__)
-        raise
-    except RecursionError as e:
-        trap = Trap(TrapKind.CALL_STACK_EXHAUSTED)
-        trap.wasm_stack = wasm_stack(e.__traceback__)[:20]
-        raise trap from None
-    except (IndexError, struct.error) as e:
-        if not _internal_frame(e.__traceback__):
+    except (Trap, RecursionError, IndexError, struct.error, ZeroDivisionError) as e:
+        trap = _as_trap(e)
+        if trap is e:
             raise
-        trap = Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
-        trap.wasm_stack = wasm_stack(e.__traceback__)
-        raise trap from None
-    except ZeroDivisionError as e:
-        if not _internal_frame(e.__traceback__):
-            raise
-        trap = Trap(TrapKind.INTEGER_DIVIDE_BY_ZERO)
-        trap.wasm_stack = wasm_stack(e.__traceback__)
         raise trap from None
     finally:
-        _depth -= 1
-        if outer and sys.getrecursionlimit() != old_limit:
-            sys.setrecursionlimit(old_limit)
+        _depth = 0
+        _setlimit(old_limit)
 
 
-def _frame_depth() -> int:
-    f = sys._getframe(1)
-    n = 0
-    while f is not None:
-        n += 1
-        f = f.f_back
-    return n
+_getlimit = sys.getrecursionlimit
+_setlimit = sys.setrecursionlimit
+
+
+def _as_trap(e: BaseException) -> BaseException:
+    """The trap that a failure inside translated code stands for (the
+    exception itself when it is not ours: a host function's own error)."""
+    if isinstance(e, Trap):
+        if not e.wasm_stack:
+            e.wasm_stack = wasm_stack(e.__traceback__)
+        return e
+    if isinstance(e, RecursionError):
+        trap = Trap(TrapKind.CALL_STACK_EXHAUSTED)
+        trap.wasm_stack = wasm_stack(e.__traceback__)[:20]
+        return trap
+    if not _internal_frame(e.__traceback__):
+        return e
+    kind = (
+        TrapKind.INTEGER_DIVIDE_BY_ZERO
+        if isinstance(e, ZeroDivisionError)
+        else TrapKind.MEMORY_OUT_OF_BOUNDS
+    )
+    trap = Trap(kind)
+    trap.wasm_stack = wasm_stack(e.__traceback__)
+    return trap

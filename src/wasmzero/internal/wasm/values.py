@@ -18,6 +18,8 @@ _f32 = struct.Struct("<f")
 
 
 def _to_i32(v: Any) -> int:
+    if type(v) is int and 0 <= v <= 0xFFFFFFFF:
+        return v
     if isinstance(v, bool) or not isinstance(v, int):
         raise TypeError(f"expected an int for i32, got {type(v).__name__}")
     if not -0x80000000 <= v <= 0xFFFFFFFF:
@@ -26,6 +28,8 @@ def _to_i32(v: Any) -> int:
 
 
 def _to_i64(v: Any) -> int:
+    if type(v) is int and 0 <= v <= 0xFFFFFFFFFFFFFFFF:
+        return v
     if isinstance(v, bool) or not isinstance(v, int):
         raise TypeError(f"expected an int for i64, got {type(v).__name__}")
     if not -0x8000000000000000 <= v <= 0xFFFFFFFFFFFFFFFF:
@@ -66,12 +70,10 @@ def _to_ref(v: Any) -> Any:
 
 
 def _from_i32(v: int) -> int:
-    v = int(v)
     return v - 0x100000000 if v & 0x80000000 else v
 
 
 def _from_i64(v: int) -> int:
-    v = int(v)
     return v - 0x10000000000000000 if v & 0x8000000000000000 else v
 
 
@@ -110,3 +112,23 @@ def raw_results(result: Any, n: int) -> list[Any]:
 
 def describe(types: tuple[int, ...]) -> str:
     return "(" + ", ".join(valtype_name(t) for t in types) + ")"
+
+
+def args_converter(types: tuple[int, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """One function converting a whole argument tuple (None when there are
+    no arguments): unrolled for the common arities, where a generic loop
+    would cost more than the conversions themselves."""
+    cs = [TO_RAW[t] for t in types]
+    n = len(cs)
+    if n == 0:
+        return None
+    if n == 1:
+        (c0,) = cs
+        return lambda a: (c0(a[0]),)
+    if n == 2:
+        c0, c1 = cs
+        return lambda a: (c0(a[0]), c1(a[1]))
+    if n == 3:
+        c0, c1, c2 = cs
+        return lambda a: (c0(a[0]), c1(a[1]), c2(a[2]))
+    return lambda a: tuple([c(x) for c, x in zip(cs, a)])  # noqa: B905 - same length
