@@ -10,6 +10,10 @@ appears more than once only where needed (the caller then materializes it).
 
 ``cond`` (comparisons and ``eqz``) is an equivalent Python boolean template,
 for use in branches. ``may_trap`` marks templates that can raise a ``Trap``.
+``raw`` (integer ``add``, ``sub``, ``mul``, ``shl``) is the result before its
+final wrap to the type's width: its low bits are right whenever the low bits
+of the operands are, so an engine may feed it operands that are not wrapped
+yet either and wrap once at the end of a chain.
 
 Values follow ``bits.py``: i32/i64 unsigned ints, f32/f64 floats.
 """
@@ -24,6 +28,7 @@ class Sem:
     expr: str
     may_trap: bool = False
     cond: str | None = None
+    raw: str | None = None
 
 
 SEMANTICS: dict[str, Sem] = {}
@@ -56,9 +61,9 @@ def _int_ops(t: str, bits: int) -> None:
     S[f"{t}.ctz"] = Sem(f"(({{0}} & -{{0}}).bit_length() - 1 if {{0}} else {bits})")
     S[f"{t}.popcnt"] = Sem("({0}).bit_count()")
 
-    S[f"{t}.add"] = Sem(f"({{0}} + {{1}}) & {m}")
-    S[f"{t}.sub"] = Sem(f"({{0}} - {{1}}) & {m}")
-    S[f"{t}.mul"] = Sem(f"({{0}} * {{1}}) & {m}")
+    S[f"{t}.add"] = Sem(f"({{0}} + {{1}}) & {m}", raw="{0} + {1}")
+    S[f"{t}.sub"] = Sem(f"({{0}} - {{1}}) & {m}", raw="{0} - {1}")
+    S[f"{t}.mul"] = Sem(f"({{0}} * {{1}}) & {m}", raw="{0} * {1}")
     S[f"{t}.div_s"] = Sem(f"_n_{t}_div_s({{0}}, {{1}})", True)
     S[f"{t}.div_u"] = Sem("{0} // ({1} or _n_div0())", True)
     S[f"{t}.rem_s"] = Sem(f"_n_{t}_rem_s({{0}}, {{1}})", True)
@@ -66,11 +71,18 @@ def _int_ops(t: str, bits: int) -> None:
     S[f"{t}.and"] = Sem("{0} & {1}")
     S[f"{t}.or"] = Sem("{0} | {1}")
     S[f"{t}.xor"] = Sem("{0} ^ {1}")
-    S[f"{t}.shl"] = Sem(f"({{0}} << ({{1}} & {k})) & {m}")
+    S[f"{t}.shl"] = Sem(f"({{0}} << ({{1}} & {k})) & {m}", raw=f"{{0}} << ({{1}} & {k})")
     S[f"{t}.shr_s"] = Sem(f"((({{0}} ^ {s}) - {s}) >> ({{1}} & {k})) & {m}")
     S[f"{t}.shr_u"] = Sem(f"{{0}} >> ({{1}} & {k})")
-    S[f"{t}.rotl"] = Sem(f"(({{0}} << ({{1}} & {k})) | ({{0}} >> (-{{1}} & {k}))) & {m}")
-    S[f"{t}.rotr"] = Sem(f"(({{0}} >> ({{1}} & {k})) | ({{0}} << (-{{1}} & {k}))) & {m}")
+    # (rotations: ``raw`` needs the operand wrapped, as the right shift does)
+    S[f"{t}.rotl"] = Sem(
+        f"(({{0}} << ({{1}} & {k})) | ({{0}} >> (-{{1}} & {k}))) & {m}",
+        raw=f"({{0}} << ({{1}} & {k})) | ({{0}} >> (-{{1}} & {k}))",
+    )
+    S[f"{t}.rotr"] = Sem(
+        f"(({{0}} >> ({{1}} & {k})) | ({{0}} << (-{{1}} & {k}))) & {m}",
+        raw=f"({{0}} >> ({{1}} & {k})) | ({{0}} << (-{{1}} & {k}))",
+    )
 
     S[f"{t}.extend8_s"] = Sem(f"((({{0}} & 0xFF) ^ 0x80) - 0x80) & {m}")
     S[f"{t}.extend16_s"] = Sem(f"((({{0}} & 0xFFFF) ^ 0x8000) - 0x8000) & {m}")

@@ -87,7 +87,7 @@ _STORES = {
 class V:
     """A stack entry: a Python expression and what it depends on."""
 
-    __slots__ = ("e", "names", "unsafe", "cond", "simple")
+    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits")
 
     def __init__(
         self,
@@ -96,12 +96,18 @@ class V:
         unsafe: bool = False,
         cond: str | None = None,
         simple: bool = False,
+        raw: str | None = None,
+        rbits: int = 0,
     ) -> None:
         self.e = e  # value expression
         self.names = names  # local/slot variables read
         self.unsafe = unsafe  # reads memory/globals or may trap
         self.cond = cond  # equivalent Python bool expression, if cheaper
         self.simple = simple  # a constant or a single variable
+        # The integer value before its final wrap (see Sem.raw), for
+        # consumers that wrap anyway; rbits bounds its size in bits.
+        self.raw = raw
+        self.rbits = rbits
 
 
 def const(e: str) -> V:
@@ -967,6 +973,9 @@ class Translator:
         args = self.stack[len(self.stack) - n :]
         del self.stack[len(self.stack) - n :]
         tmpl = sem.expr
+        if info.name in _WRAPPING:
+            self.numeric_wrapping(info.name, sem, args)
+            return
         if n == 1 and args[0].cond is not None and info.name in ("i32.eqz",):
             c = args[0].cond
             self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
@@ -989,6 +998,57 @@ class Translator:
                 cond.format(*es) if cond else None,
             )
         )
+
+    def numeric_wrapping(self, name: str, sem: Any, args: list[V]) -> None:
+        """Integer operations whose result's low bits depend only on the
+        operands' low bits: chains of them wrap once, at the end, instead of
+        after every operation (``((a + b) & M) ^ c) & M`` becomes
+        ``((a + b) ^ c) & M``)."""
+        width = 32 if name[:3] == "i32" else 64
+        in_width = 64 if name == "i32.wrap_i64" else width
+        mask = "0xFFFFFFFF" if width == 32 else "0xFFFFFFFFFFFFFFFF"
+        rs: list[str] = []
+        bs: list[int] = []
+        loose = False
+        op = name[4:]
+        if op in ("rotl", "rotr"):
+            # The right-shift half needs the exact operand (used twice).
+            v = args[0] if args[0].simple else self.materialize(args[0])
+            raw = f"({sem.raw.format(v.e, args[1].e)})"
+            names = v.names | args[1].names
+            unsafe = v.unsafe or args[1].unsafe
+            self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width))
+            return
+        for a in args:
+            if a.raw is not None and a.rbits <= _RAW_BITS:
+                rs.append(a.raw)
+                bs.append(a.rbits)
+                loose = True
+            else:
+                rs.append(a.e)
+                bs.append(in_width)
+        names = _NO_NAMES.union(*(a.names for a in args))
+        unsafe = any(a.unsafe for a in args)
+        if op in ("and", "or", "xor"):
+            raw = f"({rs[0]} {_BITOP[op]} {rs[1]})"
+            # An and with one wrapped operand is wrapped; or/xor of wrapped
+            # operands are.
+            exact = not loose or (op == "and" and not all(a.raw is not None for a in args))
+            if exact:
+                self.push(V(raw, names, unsafe))
+                return
+            rbits = max(bs)
+        elif op == "wrap_i64":
+            raw, rbits = rs[0], bs[0]
+        else:
+            raw = f"({sem.raw.format(*rs)})"
+            if op == "mul":
+                rbits = bs[0] + bs[1]
+            elif op == "shl":
+                rbits = bs[0] + width - 1
+            else:  # add, sub
+                rbits = max(bs) + 1
+        self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits))
 
     # -- SIMD ------------------------------------------------------------------------------
 
@@ -1057,6 +1117,19 @@ def float_literal(value: float, bits: int, width: int) -> str:
     r = repr(value)
     return f"({r})" if r.startswith("-") else r
 
+
+# Operations handled by Translator.numeric_wrapping, and the largest operand
+# (in bits) they take unwrapped: bounds the size of intermediate ints.
+_WRAPPING = frozenset(
+    [
+        f"{t}.{op}"
+        for t in ("i32", "i64")
+        for op in ("add", "sub", "mul", "shl", "and", "or", "xor", "rotl", "rotr")
+    ]
+    + ["i32.wrap_i64"]
+)
+_RAW_BITS = 80
+_BITOP = {"and": "&", "or": "|", "xor": "^"}
 
 _F32_LOAD = 0x2A
 _F32_STORE = 0x38
