@@ -284,6 +284,7 @@ HELPERS: dict[str, object] = {
     "_n_i32_rem_s": _n_i32_rem_s,
     "_n_i64_rem_s": _n_i64_rem_s,
     "_n_fsqrt": _n_fsqrt,
+    "_n_sqrt": _sqrt,
     "_n_f32_sqrt": _n_f32_sqrt,
     "_n_fceil": _n_fceil,
     "_n_ffloor": _n_ffloor,

@@ -113,17 +113,18 @@ def _float_ops(t: str) -> None:
     S[f"{t}.max"] = Sem("_n_fmax({0}, {1})")
     if f32:
         # Exact in double, then rounded once to f32 (innocuous double rounding).
-        S["f32.sqrt"] = Sem("_n_f32_sqrt({0})")
+        # (sqrt and div: the common case inline, the helper for the rest)
+        S["f32.sqrt"] = Sem("_n_r32(_n_sqrt({0})) if {0} >= 0.0 else _n_f32_sqrt({0})")
         S["f32.add"] = Sem("_n_r32({0} + {1})")
         S["f32.sub"] = Sem("_n_r32({0} - {1})")
         S["f32.mul"] = Sem("_n_r32({0} * {1})")
-        S["f32.div"] = Sem("_n_f32_div({0}, {1})")
+        S["f32.div"] = Sem("_n_r32({0} / {1}) if {1} else _n_f32_div({0}, {1})")
     else:
-        S["f64.sqrt"] = Sem("_n_fsqrt({0})")
+        S["f64.sqrt"] = Sem("_n_sqrt({0}) if {0} >= 0.0 else _n_fsqrt({0})")
         S["f64.add"] = Sem("{0} + {1}")
         S["f64.sub"] = Sem("{0} - {1}")
         S["f64.mul"] = Sem("{0} * {1}")
-        S["f64.div"] = Sem("_n_fdiv({0}, {1})")
+        S["f64.div"] = Sem("{0} / {1} if {1} else _n_fdiv({0}, {1})")
 
 
 _int_ops("i32", 32)
