@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,15 @@ import pytest
 import wasmzero
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cache: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m wasmzero ARGS``; no default cache unless ``cache`` names one."""
+    env = {**os.environ, "WASMZERO_CACHE_DIR": cache}
     return subprocess.run(
-        [sys.executable, "-m", "wasmzero", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "wasmzero", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -130,3 +137,15 @@ def test_help_for_each_command(command: str) -> None:
     out = run(command, "--help")
     assert out.returncode == 0
     assert "usage" in out.stdout.lower()
+
+
+def test_run_uses_a_cache_by_default(tmp_path: Path) -> None:
+    cache = tmp_path / "default-cache"
+    first = run("run", str(HELLO), cache=str(cache))
+    assert first.returncode == 0, first.stderr
+    assert list(cache.glob("*.wzc"))
+    second = run("run", str(HELLO), "--", "5", cache=str(cache))
+    assert second.returncode == 0 and "sum of numeric arguments: 5" in second.stdout
+    fresh = tmp_path / "unused"
+    out = run("run", "--no-cache", str(HELLO), cache=str(fresh))
+    assert out.returncode == 0 and not fresh.exists()

@@ -40,7 +40,7 @@ def _engine_fingerprint() -> str:
     a cache never serves code from a different translator."""
     root = Path(__file__).parent / "internal"
     h = hashlib.sha256(__version__.encode())
-    for sub in ("engine", "numeric", "wasm"):
+    for sub in ("binary", "engine", "numeric", "wasm"):
         for p in sorted((root / sub).rglob("*.py")):
             try:
                 h.update(p.read_bytes())
@@ -105,7 +105,7 @@ class CompilationCache:
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.wzc"
 
-    def load_code(self, key: str) -> dict[int, Any] | None:
+    def load_code(self, key: str) -> dict[Any, Any] | None:
         """The translated functions stored for ``key``, or None when there is
         no valid file (a corrupt, truncated or foreign file is ignored)."""
         path = self._path(key)
@@ -132,7 +132,7 @@ class CompilationCache:
             return None
         return codes
 
-    def store_code(self, key: str, codes: dict[int, Any]) -> None:
+    def store_code(self, key: str, codes: dict[Any, Any]) -> None:
         """Write atomically (a temporary file renamed over the target), so
         concurrent processes never see a partial file."""
         path = self._path(key)

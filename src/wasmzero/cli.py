@@ -3,7 +3,12 @@
 Ex.::
 
     wasmzero run --mount data:/data app.wasm -- arg1 arg2
-    wasmzero compile --cache-dir ~/.cache/wasmzero app.wasm
+    wasmzero compile app.wasm
+
+Like wasmtime's command line, ``run`` and ``compile`` keep translated code in a
+cache directory by default: ``--cache-dir DIR``, else ``$WASMZERO_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/wasmzero`` or ``~/.cache/wasmzero``; ``--no-cache``
+turns it off. (The library's ``Runtime`` uses no disk cache unless given one.)
     wasmzero inspect module.wasm
     wasmzero version
 """
@@ -124,8 +129,27 @@ def _runtime(args: argparse.Namespace) -> Any:
     from .config import RuntimeConfig
     from .runtime import Runtime
 
-    cache = CompilationCache(args.cache_dir) if args.cache_dir else None
+    directory = _cache_dir(args)
+    cache = None
+    if directory is not None:
+        try:
+            cache = CompilationCache(directory)
+        except OSError:
+            cache = None  # an unusable cache directory only costs speed
     return Runtime(RuntimeConfig(engine=args.engine, compilation_cache=cache))
+
+
+def _cache_dir(args: argparse.Namespace) -> str | None:
+    """The cache directory the command line uses, or None for no cache."""
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return args.cache_dir
+    env = os.environ.get("WASMZERO_CACHE_DIR")
+    if env is not None:
+        return env or None  # set but empty: no cache
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "wasmzero")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -183,7 +207,8 @@ def _compile(args: argparse.Namespace) -> int:
     rt = _runtime(args)
     compiled = rt.compile_module(data)
     n = len(compiled._module.funcs)
-    where = f" into {args.cache_dir}" if args.cache_dir else " (no --cache-dir: nothing kept)"
+    directory = _cache_dir(args)
+    where = f" into {directory}" if directory else " (no cache: nothing kept)"
     print(f"compiled {args.file}: {n} functions{where}")
     rt.close()
     return 0
@@ -217,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_run.add_argument("--env-inherit", action="store_true", help="pass this process's environment")
     p_run.add_argument("--timeout", type=float, metavar="SECONDS", help="stop the guest after")
     p_run.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
+    p_run.add_argument("--no-cache", action="store_true", help="do not use a compilation cache")
     p_run.add_argument("--engine", default="compiler", choices=available_engines())
     p_run.add_argument("file", help="a .wasm file")
     p_run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
@@ -226,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Decode, validate and translate a module, filling the cache directory.",
     )
     p_compile.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
+    p_compile.add_argument("--no-cache", action="store_true", help="compile without keeping it")
     p_compile.add_argument("--engine", default="compiler", choices=available_engines())
     p_compile.add_argument("file", help="a .wasm file")
     p_inspect = sub.add_parser("inspect", help="print a module's imports, exports and sections")

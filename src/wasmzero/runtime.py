@@ -29,6 +29,7 @@ from .internal.wasm.instance import (
     resolve_imports,
 )
 from .internal.wasm.module import Module as _Module
+from .internal.wasm.serial import module_from_data, module_to_data
 from .internal.wasm.store import (
     FunctionInstance,
     GlobalInstance,
@@ -480,14 +481,21 @@ class Runtime:
         key = cache.key(data, features, config.engine)
         entry = cache.get(key)
         if entry is None:
-            module = decode_module(data, features)
-            validate_module(module, features)
-            code = self._engine.compile(module)
             stored = cache.load_code(key)
+            # A disk entry holds the module as decoded and validated (for
+            # this exact module, version and features) and its translated
+            # functions: a hit skips decoding, validation and translation.
+            module = module_from_data(stored.get("module")) if stored is not None else None
+            if module is None:
+                module = decode_module(data, features)
+                validate_module(module, features)
+            code = self._engine.compile(module)
             if stored is not None:
                 code.preload(stored)
-            elif cache.directory is not None:
-                cache.store_code(key, code.translate_all())
+            if cache.directory is not None and (stored is None or "module" not in stored):
+                codes: dict[Any, Any] = dict(code.translate_all())
+                codes["module"] = module_to_data(module)
+                cache.store_code(key, codes)
             entry = cache.put(key, (module, code))
         module, code = entry
         return CompiledModule(module, code, config.custom_sections)

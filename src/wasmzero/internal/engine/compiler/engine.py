@@ -148,7 +148,10 @@ class CompiledCode:
     def translate_all(self) -> dict[int, CodeType]:
         """Translate every defined function now (for the disk cache)."""
         for index in range(self.ctx.num_imported_funcs, len(self.ctx.func_types)):
-            self.code(index)
+            try:
+                self.code(index)
+            except CompileError:
+                pass  # raised again if the function is ever called
         return dict(self.codes)
 
     def preload(self, codes: dict[int, Any]) -> None:
