@@ -77,6 +77,8 @@ def _dec(x: Any) -> Any:
             if name == "frozenset":
                 return frozenset(x[2])
             cls = _CLASSES[name]
+            if len(x[2]) != len(_FIELDS[name]):
+                raise ValueError(f"{name}: {len(x[2])} fields")
             return cls(*[_dec(v) for v in x[2]])
         return tuple([_dec(v) for v in x])
     if t is list:
