@@ -162,3 +162,35 @@ def test_instances_share_translation() -> None:
         for m in mods:
             assert m.exported_function("down")(3) == 3
         assert compiled._code.translations == 1
+
+
+def test_loops_nested_beyond_cpython_limits_run_interpreted() -> None:
+    """25 nested loops, each branched to: more than CPython compiles in one
+    function; the function runs in the interpreter, with the same results."""
+    depth = 25
+    exits = "".join(
+        f"(br_if {k} (i32.and (i32.eq (local.get 0) (i32.const {1000 + k}))"
+        " (i32.lt_u (local.get 1) (i32.const 60))))"
+        for k in range(depth)
+    )
+    body = (
+        "(local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+        f"(br_if {depth - 1} (i32.lt_u (local.get 1) (i32.const 50)))" + exits
+    )
+    wat = (
+        '(module (func (export "f") (param i32) (result i32) (local i32) '
+        + "(loop " * depth
+        + body
+        + ")" * depth
+        + " (i32.add (local.get 0) (local.get 1))))"
+    )
+    wasm = wasmtime.wat2wasm(wat)
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    expected = wasmtime.Instance(store, wasmtime.Module(engine, wasm), []).exports(store)["f"]
+    with Runtime() as rt:
+        compiled = rt.compile_module(wasm)
+        f = rt.instantiate_module(compiled, ModuleConfig()).exported_function("f")
+        for a in (3, 1000, 1012, 1024):
+            assert f(a) == expected(store, a)
+        assert compiled._code.interpreted  # it did fall back

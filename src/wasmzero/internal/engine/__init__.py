@@ -16,7 +16,13 @@ def _compiler() -> Any:
     return CompilerEngine()
 
 
-ENGINES: dict[str, Callable[[], Any]] = {"compiler": _compiler}
+def _interpreter() -> Any:
+    from .compiler.engine import InterpreterEngine
+
+    return InterpreterEngine()
+
+
+ENGINES: dict[str, Callable[[], Any]] = {"compiler": _compiler, "interpreter": _interpreter}
 
 
 def available_engines() -> list[str]:

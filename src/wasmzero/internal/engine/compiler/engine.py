@@ -22,6 +22,7 @@ from ....errors import CompileError, Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits
 from ...wasm.module import Module
 from ...wasm.store import FunctionInstance, ModuleInstance, type_id
+from ..interpreter.interp import Prepared, interpreted_function
 from .translate import ModuleContext, TranslationLimit, translate_function
 
 _S = struct.Struct
@@ -118,12 +119,14 @@ class Segments:
 class CompiledCode:
     """Translated code of one module, shared by all its instances."""
 
-    def __init__(self, module: Module) -> None:
+    def __init__(self, module: Module, interpret: bool = False) -> None:
         self.module = module
+        self.interpret = interpret  # interpret every function (the interpreter engine)
         self.ctx = ModuleContext.of(module)
         self.codes: dict[int, CodeType] = {}
         self.lock = threading.Lock()
         self.translations = 0  # how many functions were translated
+        self.interpreted: dict[int, Prepared] = {}  # functions CPython cannot compile
 
     def source(self, index: int) -> str:
         return translate_function(self.ctx, index)
@@ -136,17 +139,31 @@ class CompiledCode:
                 if code is None:
                     try:
                         src = self.source(index)
+                        obj = compile(src, f"<wasm function {index}>", "exec")
                     except TranslationLimit as e:
                         raise CompileError(str(e), index) from None
+                    except (SyntaxError, RecursionError, MemoryError) as e:
+                        # CPython's own limits (nesting, parser depth).
+                        raise CompileError(f"CPython cannot compile it: {e}", index) from None
                     scope: dict[str, Any] = {}
-                    exec(compile(src, f"<wasm function {index}>", "exec"), scope)  # noqa: S102
+                    exec(obj, scope)  # noqa: S102
                     code = scope[f"f{index}"].__code__
                     self.codes[index] = code
                     self.translations += 1
         return code
 
+    def prepared(self, index: int) -> Prepared:
+        with self.lock:
+            prep = self.interpreted.get(index)
+            if prep is None:
+                prep = Prepared(self.module, index, self.ctx.global_modes)
+                self.interpreted[index] = prep
+            return prep
+
     def translate_all(self) -> dict[int, CodeType]:
         """Translate every defined function now (for the disk cache)."""
+        if self.interpret:
+            return {}
         for index in range(self.ctx.num_imported_funcs, len(self.ctx.func_types)):
             try:
                 self.code(index)
@@ -196,7 +213,13 @@ class CompiledCode:
 
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
         ns = inst.ns
-        fn = FunctionType(self.code(index), ns, f"f{index}")
+        try:
+            if self.interpret:
+                raise CompileError("interpreter engine", index)
+            fn = FunctionType(self.code(index), ns, f"f{index}")
+        except CompileError:
+            # Beyond what CPython compiles: this function is interpreted.
+            fn = interpreted_function(self.prepared(index), ns)
         ns[f"f{index}"] = fn
         inst.functions[index].fn = fn
         return fn
@@ -298,3 +321,15 @@ class CompilerEngine:
 
     def compile(self, module: Module) -> CompiledCode:
         return CompiledCode(module)
+
+
+class InterpreterEngine:
+    """Registered as ``"interpreter"`` in ``ENGINES``: every function runs in
+    the interpreter (same instances, same semantics definitions); no
+    translation to Python. Slower; useful as a cross-check of the compiler
+    and where compiling is not wanted."""
+
+    name = "interpreter"
+
+    def compile(self, module: Module) -> CompiledCode:
+        return CompiledCode(module, interpret=True)

@@ -1,0 +1,1 @@
+"""The interpreter: runs functions the compiler engine cannot translate."""
