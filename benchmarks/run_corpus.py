@@ -17,6 +17,7 @@ import argparse
 import importlib.util
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,13 @@ SIZES = {
     "fileio": 12,
 }
 
-WASMZERO = "wasmzero={python} -m wasmzero run --mount {data}:/data {wasm} {args}"
+# Cold: no cache, every process decodes, validates and translates.
+WASMZERO = "wasmzero={python} -m wasmzero run --no-cache --mount {data}:/data {wasm} {args}"
+# Warm: the command line's default behaviour after a first run (a cache
+# filled beforehand, untimed, like the shared runner's pwasm-cached).
+WASMZERO_CACHED = (
+    "wasmzero-cached={python} -m wasmzero run --cache-dir %s --mount {data}:/data {wasm} {args}"
+)
 
 
 def main() -> int:
@@ -44,6 +51,7 @@ def main() -> int:
     ap.add_argument("--bench", help="comma-separated subset")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results-corpus.json"))
     ap.add_argument("--no-peers", action="store_true", help="wasmzero (and wasmtime) only")
+    ap.add_argument("--no-cached", action="store_true", help="skip the warm-cache row")
     args = ap.parse_args()
     if not (BENCH / "run.py").exists():
         print(f"the shared corpus is not at {BENCH}", file=sys.stderr)
@@ -55,6 +63,15 @@ def main() -> int:
         peers.append("pwasm-compile")
     cmd = [sys.executable, str(BENCH / "run.py"), "-n", str(args.n), "--json", args.json]
     cmd += ["--runtimes", ",".join(peers) if peers else "none", "--runtime", WASMZERO]
+    if not args.no_cached:
+        cache = tempfile.mkdtemp(prefix="wasmzero-bench-cache-")
+        for wasm in sorted((BENCH / "wasm").glob("*.wasm")):
+            subprocess.run(
+                [sys.executable, "-m", "wasmzero", "compile", "--cache-dir", cache, str(wasm)],
+                check=True,
+                capture_output=True,
+            )
+        cmd += ["--runtime", WASMZERO_CACHED % cache]
     for name, size in SIZES.items():
         cmd += ["--size", f"{name}={size}"]
     if args.bench:
