@@ -149,3 +149,9 @@ def test_run_uses_a_cache_by_default(tmp_path: Path) -> None:
     fresh = tmp_path / "unused"
     out = run("run", "--no-cache", str(HELLO), cache=str(fresh))
     assert out.returncode == 0 and not fresh.exists()
+
+
+def test_run_with_the_interpreter_engine() -> None:
+    out = run("run", "--engine", "interpreter", str(HELLO), "--", "40", "2")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "sum of numeric arguments: 42"
