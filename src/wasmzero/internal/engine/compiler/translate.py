@@ -794,7 +794,13 @@ class Translator:
         if not idx.simple:
             idx = self.materialize(idx)
         args = self.call_args(n)
-        self.push_results(f"_ci(T{table}, {idx.e}, TY{typeidx})({args})", len(ft.results))
+        # Fast path inline; the helper raises the right trap otherwise
+        # (undefined element, uninitialized element, type mismatch).
+        t = self.fresh()
+        tab, x = f"T{table}", idx.e
+        self.emit(f"{t} = {tab}[{x}] if {x} < len({tab}) else None")
+        self.emit(f"if {t} is None or {t}.type_id != TY{typeidx}: _ci({tab}, {x}, TY{typeidx})")
+        self.push_results(f"{t}.fn({args})", len(ft.results))
 
     # -- parametric and variables -------------------------------------------------------
 
