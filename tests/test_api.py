@@ -422,3 +422,11 @@ def test_disk_cache_second_process_translates_nothing(tmp_path: Path) -> None:
         entry.write_bytes(damage)
         assert run() == ["11", "1"]  # ignored and replaced
     assert run() == ["11", "0"]
+
+
+def test_huge_declared_table_fails_cleanly() -> None:
+    with Runtime() as rt:
+        with pytest.raises(InstantiationError, match="table minimum"):
+            rt.instantiate(wat("(module (table 4294967295 funcref))"))
+        # the runtime stays usable
+        assert rt.instantiate(wat("(module (table 1 funcref))")) is not None

@@ -101,12 +101,21 @@ class MemoryInstance:
         return old
 
 
+# The most elements a table may have: a table is a Python list, and a module
+# declaring 2**32 elements must fail cleanly rather than exhaust memory.
+TABLE_LIMIT = 10_000_000
+
+
 class TableInstance:
     """A table of references (None is null)."""
 
     __slots__ = ("elements", "elem_type", "max", "__weakref__")
 
     def __init__(self, tt: TableType, init: Any = None) -> None:
+        if tt.limits.min > TABLE_LIMIT:
+            raise InstantiationError(
+                f"table minimum {tt.limits.min} elements exceeds the limit of {TABLE_LIMIT}"
+            )
         self.elements: list[Any] = [init] * tt.limits.min
         self.elem_type = tt.elem_type
         self.max = tt.limits.max
@@ -116,8 +125,8 @@ class TableInstance:
         limit = 0xFFFFFFFF if self.max is None else self.max
         if old + delta > limit:
             return -1
-        if delta > 10_000_000:
-            return -1  # refuse absurd host allocations; the spec allows failure
+        if old + delta > TABLE_LIMIT:
+            return -1  # the spec allows growth to fail
         self.elements.extend([init] * delta)
         return old
 
