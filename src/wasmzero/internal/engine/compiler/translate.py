@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
-from ...numeric.semantics import SEMANTICS
+from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERN_GLOBAL, F32, F64, I32, I64, V128, FuncType
@@ -986,6 +986,10 @@ class Translator:
             c = args[0].cond
             self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
             return
+        if info.name in _UNSIGNED_DIVREM and _nonzero_const(args[1]):
+            # A constant non-zero divisor cannot trap.
+            sem = Sem("{0} // {1}" if "div" in info.name else "{0} % {1}")
+            tmpl = sem.expr
         for k in range(n):
             if not args[k].simple and tmpl.count(f"{{{k}}}") > 1:
                 args[k] = self.materialize(args[k])
@@ -1136,6 +1140,13 @@ _WRAPPING = frozenset(
 )
 _RAW_BITS = 80
 _BITOP = {"and": "&", "or": "|", "xor": "^"}
+
+_UNSIGNED_DIVREM = frozenset(["i32.div_u", "i64.div_u", "i32.rem_u", "i64.rem_u"])
+
+
+def _nonzero_const(v: V) -> bool:
+    return v.simple and v.e.isdigit() and int(v.e) != 0
+
 
 _F32_LOAD = 0x2A
 _F32_STORE = 0x38
