@@ -18,13 +18,16 @@ is safe to read back.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import sys
-import tempfile
 import threading
 from pathlib import Path
+
+try:  # the built-in module: cheaper to import than OpenSSL's hashlib
+    from _sha256 import sha256 as _sha256
+except ImportError:  # pragma: no cover - other Python builds
+    from hashlib import sha256 as _sha256
 from typing import Any
 
 from .version import __version__
@@ -39,7 +42,7 @@ def _engine_fingerprint() -> str:
     """A hash of the sources that decide what translated code looks like, so
     a cache never serves code from a different translator."""
     root = Path(__file__).parent / "internal"
-    h = hashlib.sha256(__version__.encode())
+    h = _sha256(__version__.encode())
     for sub in ("binary", "engine", "numeric", "wasm"):
         for p in sorted((root / sub).rglob("*.py")):
             try:
@@ -76,7 +79,7 @@ class CompilationCache:
         global _FINGERPRINT
         if _FINGERPRINT is None:
             _FINGERPRINT = _engine_fingerprint()
-        h = hashlib.sha256()
+        h = _sha256()
         for part in (
             _FINGERPRINT.encode(),
             sys.implementation.name.encode(),
@@ -85,7 +88,7 @@ class CompilationCache:
             engine.encode(),
         ):
             h.update(len(part).to_bytes(4, "little") + part)
-        h.update(hashlib.sha256(data).digest())
+        h.update(_sha256(data).digest())
         return h.hexdigest()
 
     # -- in memory ---------------------------------------------------------
@@ -122,7 +125,7 @@ class CompilationCache:
         payload = blob[len(head) + _DIGEST :]
         # The checksum is verified before unmarshalling: marshal is only ever
         # given bytes this code wrote for this exact key.
-        if hashlib.sha256(head + payload).digest() != digest:
+        if _sha256(head + payload).digest() != digest:
             return None
         try:
             codes = marshal.loads(payload)
@@ -140,8 +143,10 @@ class CompilationCache:
             return
         head = _MAGIC + bytes.fromhex(key)
         payload = marshal.dumps(codes)
-        blob = head + hashlib.sha256(head + payload).digest() + payload
+        blob = head + _sha256(head + payload).digest() + payload
         try:
+            import tempfile
+
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:

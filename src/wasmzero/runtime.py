@@ -18,7 +18,6 @@ from typing import Any
 from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
-from .internal.binary.decoder import decode_module
 from .internal.engine import ENGINES
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
@@ -46,7 +45,6 @@ from .internal.wasm.types import (
     FUNCREF,
     valtype_name,
 )
-from .internal.wasm.validation import validate_module
 from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, describe
 
 __all__ = ["Runtime", "CompiledModule", "Module", "Function", "Global", "Memory", "Table"]
@@ -470,13 +468,13 @@ class Runtime:
 
     def compile_module(self, data: bytes) -> CompiledModule:
         """Decode and validate ``data`` (``DecodeError``, ``ValidationError``)."""
+
         config = self.config
         features = config.features
         data = bytes(data)
         cache = config.compilation_cache
         if cache is None:
-            module = decode_module(data, features)
-            validate_module(module, features)
+            module = _decode_and_validate(data, features)
             return CompiledModule(module, self._engine.compile(module), config.custom_sections)
         key = cache.key(data, features, config.engine)
         entry = cache.get(key)
@@ -487,8 +485,7 @@ class Runtime:
             # functions: a hit skips decoding, validation and translation.
             module = module_from_data(stored.get("module")) if stored is not None else None
             if module is None:
-                module = decode_module(data, features)
-                validate_module(module, features)
+                module = _decode_and_validate(data, features)
             code = self._engine.compile(module)
             if stored is not None:
                 code.preload(stored)
@@ -579,6 +576,16 @@ class Runtime:
         for m in self._modules:
             m.close(exit_code)
         self._modules.clear()
+
+
+def _decode_and_validate(data: bytes, features: CoreFeatures) -> _Module:
+    # Imported here: a warm disk-cache hit needs neither.
+    from .internal.binary.decoder import decode_module
+    from .internal.wasm.validation import validate_module
+
+    module = decode_module(data, features)
+    validate_module(module, features)
+    return module
 
 
 def _segments() -> Any:

@@ -92,6 +92,14 @@ class Code:
 
 
 @dataclass(slots=True)
+class FuncInfo:
+    """What validation learns about a function body that engines use."""
+
+    max_stack: int  # greatest operand stack height
+    num_locals: int  # params + declared locals
+
+
+@dataclass(slots=True)
 class NameSection:
     module: str | None = None
     functions: dict[int, str] = field(default_factory=dict)

@@ -12,7 +12,6 @@ from typing import Any
 
 from . import module as _m
 from . import types as _t
-from .validation import FuncInfo
 
 FORMAT = 1
 
@@ -33,7 +32,7 @@ _CLASSES: dict[str, type] = {
         _m.NameSection,
         _m.CustomSection,
         _m.Module,
-        FuncInfo,
+        _m.FuncInfo,
     )
 }
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}

@@ -15,12 +15,11 @@ https://webassembly.github.io/spec/core/appendix/algorithm.html
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...api import CoreFeatures
 from ...errors import ValidationError
 from .instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OP, OPS
-from .module import MODE_ACTIVE, Instr, Module
+from .module import MODE_ACTIVE, FuncInfo, Instr, Module
 from .types import (
     EXTERN_FUNC,
     EXTERN_GLOBAL,
@@ -42,14 +41,6 @@ from .types import (
 UNKNOWN = 0  # the bottom type of unreachable code
 
 MAX_FUNC_PARAMS_RESULTS = 1000
-
-
-@dataclass(slots=True)
-class FuncInfo:
-    """What validation learns about a function body that engines use."""
-
-    max_stack: int  # greatest operand stack height
-    num_locals: int  # params + declared locals
 
 
 # -- per-opcode typing data, derived from the instruction table -------------------------

@@ -23,7 +23,7 @@ from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits
 from ...wasm.module import Module
 from ...wasm.store import FunctionInstance, ModuleInstance, type_id
 from ..interpreter.interp import Prepared, interpreted_function
-from .translate import ModuleContext, TranslationLimit, translate_function
+from .context import ModuleContext
 
 _S = struct.Struct
 
@@ -129,6 +129,8 @@ class CompiledCode:
         self.interpreted: dict[int, Prepared] = {}  # functions CPython cannot compile
 
     def source(self, index: int) -> str:
+        from .translate import translate_function
+
         return translate_function(self.ctx, index)
 
     def code(self, index: int) -> CodeType:
@@ -140,11 +142,17 @@ class CompiledCode:
                     try:
                         src = self.source(index)
                         obj = compile(src, f"<wasm function {index}>", "exec")
-                    except TranslationLimit as e:
-                        raise CompileError(str(e), index) from None
-                    except (SyntaxError, RecursionError, MemoryError) as e:
-                        # CPython's own limits (nesting, parser depth).
-                        raise CompileError(f"CPython cannot compile it: {e}", index) from None
+                    except CompileError:
+                        raise
+                    except Exception as e:
+                        from .translate import TranslationLimit
+
+                        if isinstance(e, TranslationLimit):
+                            raise CompileError(str(e), index) from None
+                        if isinstance(e, (SyntaxError, RecursionError, MemoryError)):
+                            # CPython's own limits (nesting, parser depth).
+                            raise CompileError(f"CPython cannot compile it: {e}", index) from None
+                        raise
                     scope: dict[str, Any] = {}
                     exec(obj, scope)  # noqa: S102
                     code = scope[f"f{index}"].__code__

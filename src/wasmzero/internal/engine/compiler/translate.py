@@ -20,14 +20,13 @@ See ``control.py`` for how blocks become Python loops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
-from ...wasm.module import Module
-from ...wasm.types import EXTERN_GLOBAL, F32, F64, I32, I64, V128, FuncType
+from ...wasm.types import F32, F64, I32, I64, V128
+from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 
 
@@ -119,36 +118,6 @@ _NO_NAMES: frozenset[str] = frozenset()
 
 def var(name: str) -> V:
     return V(name, frozenset((name,)), simple=True)
-
-
-@dataclass
-class ModuleContext:
-    """What the translator needs to know about the module, computed once."""
-
-    module: Module
-    func_types: list[FuncType]
-    # Per global index: "plain" (ns variable, may be written with `global`),
-    # "const" (immutable ns variable), or "cell" (shared GlobalInstance).
-    global_modes: list[str]
-    num_imported_funcs: int
-
-    @classmethod
-    def of(cls, module: Module) -> ModuleContext:
-        exported = {e.index for e in module.exports if e.kind == EXTERN_GLOBAL}
-        modes = []
-        for i, gt in enumerate(module.all_globals()):
-            imported = i < module.num_imported_globals
-            if not gt.mutable:
-                modes.append("const")
-            elif imported or i in exported:
-                modes.append("cell")
-            else:
-                modes.append("plain")
-        return cls(module, module.func_types(), modes, module.num_imported_funcs)
-
-
-def global_read(ctx: ModuleContext, index: int) -> str:
-    return f"G{index}.value" if ctx.global_modes[index] == "cell" else f"g{index}"
 
 
 class Frame:

@@ -186,7 +186,7 @@ class Prepared:
                     kind = K_NUM
                     sem = _semantics(name)
                     if sem is None:
-                        raise NotImplementedError(f"no semantics for {name}")  # pragma: no cover
+                        raise AssertionError(f"no semantics for {name}")  # pragma: no cover
                     nin = len(info.sig[0])
                     nout = len(info.sig[1])
                     lane = imm
