@@ -25,7 +25,6 @@ from .builder import HostModuleBuilder
 from .cache import CompilationCache
 from .config import ModuleConfig, Mount, RuntimeConfig
 from .errors import (
-    CompileError,
     DecodeError,
     ExitError,
     InstantiationError,
@@ -67,7 +66,6 @@ __all__ = [
     "ValidationError",
     "LinkError",
     "InstantiationError",
-    "CompileError",
     "Trap",
     "TrapKind",
     "ExitError",

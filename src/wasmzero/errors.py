@@ -14,7 +14,6 @@ __all__ = [
     "ValidationError",
     "LinkError",
     "InstantiationError",
-    "CompileError",
     "Trap",
     "TrapKind",
     "ExitError",
@@ -91,20 +90,6 @@ class LinkError(WasmError):
 class InstantiationError(WasmError):
     """Instantiation failed for a reason other than a trap or a link error
     (for example a module name already in use)."""
-
-
-class CompileError(WasmError):
-    """A valid function exceeds what the engine can translate (for the
-    compiler engine: wasm loops that are branched to, nested deeper than
-    CPython's limit of 20 nested loops in one function).
-
-    Attributes:
-        func_index: the function (in the function index space).
-    """
-
-    def __init__(self, message: str, func_index: int) -> None:
-        super().__init__(f"function[{func_index}]: {message}")
-        self.func_index = func_index
 
 
 class TrapKind(Enum):

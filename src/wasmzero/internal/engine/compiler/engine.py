@@ -18,7 +18,7 @@ import threading
 from types import CodeType, FunctionType
 from typing import Any
 
-from ....errors import CompileError, Trap, TrapKind
+from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits
 from ...wasm.module import Module
 from ...wasm.store import FunctionInstance, ModuleInstance, type_id
@@ -26,6 +26,16 @@ from ..interpreter.interp import Prepared, interpreted_function
 from .context import ModuleContext
 
 _S = struct.Struct
+
+
+class CompileError(Exception):
+    """A valid function that CPython cannot compile once translated (more
+    than 20 nested loops that are branched to, parser limits): the engine
+    runs it in the interpreter instead. Never leaves the engine."""
+
+    def __init__(self, message: str, func_index: int) -> None:
+        super().__init__(f"function[{func_index}]: {message}")
+        self.func_index = func_index
 
 
 def _trap_unreachable() -> Trap:
