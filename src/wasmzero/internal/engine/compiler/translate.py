@@ -1021,6 +1021,14 @@ class Translator:
             raw, rbits = rs[0], bs[0]
         else:
             raw = f"({sem.raw.format(*rs)})"
+            if op in ("add", "sub") and not loose:
+                e = _wrap_by_compare(op, args, width)
+                if e is not None:
+                    # Cheaper than masking when the result must be exact;
+                    # chains still take the raw form.
+                    rbits = max(bs) + 1
+                    self.push(V(e, names, unsafe, raw=raw, rbits=rbits))
+                    return
             if op == "mul":
                 rbits = bs[0] + bs[1]
             elif op == "shl":
@@ -1111,6 +1119,33 @@ _RAW_BITS = 80
 _BITOP = {"and": "&", "or": "|", "xor": "^"}
 
 _UNSIGNED_DIVREM = frozenset(["i32.div_u", "i64.div_u", "i32.rem_u", "i64.rem_u"])
+
+
+def _wrap_by_compare(op: str, args: list[V], width: int) -> str | None:
+    """``x + c`` / ``x - c`` (``x`` a variable, ``c`` a constant) wrapped
+    with a comparison instead of a mask: ``x + c if x < K else x - K``. For
+    CPython's ints below 2**30 this avoids a multi-digit ``&``."""
+    a, b = args
+    if op == "add" and _int_const(a) and _int_const(b) is False:
+        a, b = b, a
+    if not (a.simple and _int_const(a) is False and _int_const(b)):
+        return None
+    x, c = a.e, int(b.e)
+    m = 1 << width
+    if op == "sub":
+        c = (m - c) % m
+    if c == 0:
+        return x
+    if c < m >> 1:  # add a small positive constant
+        k = m - c
+        return f"({x} + {c} if {x} < {k} else {x} - {k})"
+    d = m - c  # adding c is subtracting d
+    return f"({x} - {d} if {x} >= {d} else {x} + {c})"
+
+
+def _int_const(v: V) -> bool:
+    """Whether ``v`` is an integer constant (False for a variable)."""
+    return v.simple and v.e.isdigit()
 
 
 def _nonzero_const(v: V) -> bool:
