@@ -19,7 +19,7 @@ from wasmzero import Runtime
 wasmtime = pytest.importorskip("wasmtime")
 
 _BIN = ["add", "sub", "mul", "shl", "shr_s", "shr_u", "rotl", "rotr", "and", "or", "xor"]
-_CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "ge_u"]
+_CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
 _UN = ["clz", "ctz", "popcnt", "eqz"]
 
 
@@ -28,7 +28,22 @@ def _expr(r: random.Random, t: str, depth: int) -> str:
         if r.random() < 0.5:
             return f"(local.get {0 if t == 'i32' else 1})"
         bits = 32 if t == "i32" else 64
-        k = r.choice([0, 1, 2, 31, 32, 63, (1 << (bits - 1)) - 1, r.getrandbits(bits)])
+        k = r.choice(
+            [
+                0,
+                1,
+                2,
+                3,
+                31,
+                32,
+                63,
+                (1 << (bits - 1)) - 1,
+                1 << (bits - 1),
+                -1,
+                -2,
+                r.getrandbits(bits),
+            ]
+        )
         k = k & ((1 << bits) - 1)
         if k >= 1 << (bits - 1):
             k -= 1 << bits

@@ -955,6 +955,12 @@ class Translator:
             c = args[0].cond
             self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
             return
+        special = _specialized(info.name, args)
+        if special is not None:
+            e, cond = special
+            names = _NO_NAMES.union(*(a.names for a in args))
+            self.push(V(e, names, any(a.unsafe for a in args), cond))
+            return
         if info.name in _UNSIGNED_DIVREM and _nonzero_const(args[1]):
             # A constant non-zero divisor cannot trap.
             sem = Sem("{0} // {1}" if "div" in info.name else "{0} % {1}")
@@ -1119,6 +1125,76 @@ _RAW_BITS = 80
 _BITOP = {"and": "&", "or": "|", "xor": "^"}
 
 _UNSIGNED_DIVREM = frozenset(["i32.div_u", "i64.div_u", "i32.rem_u", "i64.rem_u"])
+
+
+def _specialized(name: str, args: list[V]) -> tuple[str, str | None] | None:
+    """Cheaper forms of some integer instructions for variable and constant
+    operands (CPython's ints below 2**30 take fast paths that the generic
+    templates' 32- and 64-bit masks and sign flips miss). Returns the value
+    expression and, for comparisons, the boolean one; None to use the
+    generic template."""
+    t, _, op = name.partition(".")
+    if t not in ("i32", "i64") or len(args) != 2:
+        return None
+    width = 32 if t == "i32" else 64
+    s = 1 << (width - 1)
+    a, b = args
+    if op in ("lt_s", "gt_s", "le_s", "ge_s"):
+        if not (a.simple and b.simple):
+            return None
+        cond = _signed_compare(op, a, b, width)
+        return None if cond is None else (f"(1 if {cond} else 0)", cond)
+    if op == "shr_s" and a.simple and _int_const(b) and not _int_const(a):
+        k = int(b.e) & (width - 1)
+        if k == 0:
+            return a.e, None
+        hi = ((1 << k) - 1) << (width - k)
+        x = a.e
+        return f"({x} >> {k} if {x} < {s} else ({x} >> {k}) | {hi})", None
+    return None
+
+
+def _signed_compare(op: str, a: V, b: V, width: int) -> str | None:
+    """A signed comparison of two variables or a variable and a constant,
+    without flipping sign bits."""
+    m = 1 << width
+    s = m >> 1
+    if _int_const(a) and not _int_const(b):
+        a, b = b, a
+        op = {"lt_s": "gt_s", "gt_s": "lt_s", "le_s": "ge_s", "ge_s": "le_s"}[op]
+    if _int_const(a):
+        return None  # both constant: CPython folds the generic form
+    x = a.e
+    if _int_const(b):
+        c = int(b.e)
+        if op in ("gt_s", "le_s"):
+            # x > c is x >= c + 1, x <= c is x < c + 1 (c not the maximum)
+            if c == s - 1:
+                return None
+            c = (c + 1) % m
+            op = "ge_s" if op == "gt_s" else "lt_s"
+        if op == "lt_s":
+            if c == 0:
+                return f"({x} >= {s})"
+            if c < s:
+                return f"({x} < {c} or {x} >= {s})"
+            return f"({s} <= {x} < {c})"
+        # ge_s
+        if c == 0:
+            return f"({x} < {s})"
+        if c < s:
+            return f"({c} <= {x} < {s})"
+        return f"({x} >= {c} or {x} < {s})"
+    y = b.e
+    # Same sign half: the unsigned order; otherwise the sign decides.
+    same = f"({x} ^ {y}) < {s}"
+    if op == "lt_s":
+        return f"(({x} < {y}) if {same} else ({x} >= {s}))"
+    if op == "gt_s":
+        return f"(({x} > {y}) if {same} else ({y} >= {s}))"
+    if op == "le_s":
+        return f"(({x} <= {y}) if {same} else ({x} >= {s}))"
+    return f"(({x} >= {y}) if {same} else ({y} >= {s}))"
 
 
 def _wrap_by_compare(op: str, args: list[V], width: int) -> str | None:
