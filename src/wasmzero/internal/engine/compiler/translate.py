@@ -1029,6 +1029,15 @@ class Translator:
             raw = f"({sem.raw.format(*rs)})"
             if op in ("add", "sub") and not loose:
                 e = _wrap_by_compare(op, args, width)
+                if e is None:
+                    # Exact operands: the result is off by at most 2**width,
+                    # fixed by one comparison (cheaper than a multi-digit &).
+                    t = self.fresh()
+                    m = 1 << width
+                    if op == "add":
+                        e = f"({t} - {m} if ({t} := {raw}) >= {m} else {t})"
+                    else:
+                        e = f"({t} + {m} if ({t} := {raw}) < 0 else {t})"
                 if e is not None:
                     # Cheaper than masking when the result must be exact;
                     # chains still take the raw form.
