@@ -587,8 +587,8 @@ class Translator:
             st = self.stack
             for k in range(len(st) - n, len(st)):
                 st[k] = self.materialize(st[k])
-        if not c.simple and c.unsafe:
-            c = self.materialize(c)
+        # (an unsafe condition is evaluated in the `if` itself: everything
+        # before it in wasm order has been flushed above)
         vals = self.stack[len(self.stack) - n :] if n else []
         lines = self.branch_lines(t, vals)
         self.emit(f"if {self.cond_of(c)}:")
