@@ -105,7 +105,6 @@ class TrapKind(Enum):
     INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
     TABLE_OUT_OF_BOUNDS = "out of bounds table access"
     CALL_STACK_EXHAUSTED = "call stack exhausted"
-    INTERRUPTED = "interrupted"
 
 
 class Trap(WasmError):
