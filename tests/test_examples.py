@@ -22,6 +22,10 @@ EXPECTED = {
         "grow by 2 returned 1 -> pages: 3",
     ],
     "disk_cache.py": ["add(20, 22) = 42", "cache files: ['.wzc']"],
+    "wasi.py": [
+        "'hello' exit 0: sum of numeric arguments: 0",
+        "'hello 40 2' exit 0: sum of numeric arguments: 42",
+    ],
 }
 
 
