@@ -255,6 +255,16 @@ def _entry(caller: Any, fd: int) -> FileEntry | None:
     return fs.entries.get(fd)
 
 
+def _seek_errno(e: FileEntry) -> list | None:
+    """The errno of a positioned operation (seek, tell, pread, ...) on ``e``:
+    EISDIR for a directory, ESPIPE for a stream; None for a regular file."""
+    if e.kind == KIND_DIR:
+        return _EISDIR
+    if e.kind != KIND_FILE:
+        return _ESPIPE
+    return None
+
+
 def _write_entry(e: FileEntry, data: bytes) -> int:
     kind = e.kind
     if kind == KIND_STDOUT:
@@ -326,10 +336,9 @@ def fd_pread(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
         return _EBADF
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     mem = _mem(caller)
     vecs = _iovecs(mem, stack[1], stack[2])
     if stack[4] + 4 > len(mem):
@@ -349,10 +358,9 @@ def fd_pwrite(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
         return _EBADF
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     mem = _mem(caller)
     data = _gather(mem, stack[1], stack[2])
     if stack[4] + 4 > len(mem):
@@ -373,10 +381,9 @@ def fd_seek(caller: Any, stack: list) -> list:
     whence = stack[2]
     if whence > 2:
         return _EINVAL
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     mem = _mem(caller)
     if stack[3] + 8 > len(mem):
         return _EFAULT
@@ -391,10 +398,9 @@ def fd_tell(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
         return _EBADF
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     _put_u64(_mem(caller), stack[1], os.lseek(e.host_fd, 0, os.SEEK_CUR))
     return _OK
 
@@ -434,10 +440,9 @@ def fd_advise(caller: Any, stack: list) -> list:
         return _EBADF
     if stack[3] > 5:
         return _EINVAL
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     return _OK
 
 
@@ -446,10 +451,9 @@ def fd_allocate(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
         return _EBADF
-    if e.kind == KIND_DIR:
-        return _EISDIR
-    if e.kind != KIND_FILE:
-        return _ESPIPE
+    err = _seek_errno(e)
+    if err is not None:
+        return err
     off, ln = _s64(stack[1]), _s64(stack[2])
     if off < 0 or ln <= 0:
         return _EINVAL
