@@ -27,6 +27,20 @@ class SandboxError(Exception):
         self.errno = errno
 
 
+def _relative_text(path: bytes) -> str:
+    """A guest path as text: EINVAL with a NUL, EILSEQ if not UTF-8, EPERM if
+    absolute (only paths relative to a pre-opened directory are allowed)."""
+    if b"\0" in path:
+        raise SandboxError(E.EINVAL)
+    try:
+        text = path.decode()
+    except UnicodeDecodeError:
+        raise SandboxError(E.EILSEQ) from None
+    if text.startswith("/"):
+        raise SandboxError(E.EPERM)
+    return text
+
+
 def resolve(base: str, path: bytes, follow: bool) -> str:
     """The host path of guest ``path`` relative to host directory ``base``.
 
@@ -37,14 +51,7 @@ def resolve(base: str, path: bytes, follow: bool) -> str:
     """
     if len(path) > MAX_PATH:
         raise SandboxError(E.ENAMETOOLONG)
-    if b"\0" in path:
-        raise SandboxError(E.EINVAL)
-    try:
-        text = path.decode()
-    except UnicodeDecodeError:
-        raise SandboxError(E.EILSEQ) from None
-    if text.startswith("/"):
-        raise SandboxError(E.EPERM)
+    text = _relative_text(path)
     if text == "":
         raise SandboxError(E.ENOENT)
     trailing_slash = text.endswith("/")
@@ -98,14 +105,7 @@ def split_parent(base: str, path: bytes) -> tuple[str, str]:
     target): the parent is resolved, the last name is not followed. Raises
     SandboxError; a last component of ``.`` or ``..`` is EINVAL (EPERM if
     it climbs out)."""
-    if b"\0" in path:
-        raise SandboxError(E.EINVAL)
-    try:
-        text = path.decode()
-    except UnicodeDecodeError:
-        raise SandboxError(E.EILSEQ) from None
-    if text.startswith("/"):
-        raise SandboxError(E.EPERM)
+    text = _relative_text(path)
     stripped = text.rstrip("/")
     if stripped == "":
         raise SandboxError(E.ENOENT if text == "" else E.EPERM)
