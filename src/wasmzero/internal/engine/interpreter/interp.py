@@ -114,7 +114,8 @@ class Prepared:
 
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
-        self.ft = module.func_types()[index]
+        ftypes = module.func_types()
+        self.ft = ftypes[index]
         self.nlocals = len(code.locals)
         self.local_zero = [
             None if t in (0x70, 0x6F) else (0.0 if t in (0x7D, 0x7C) else 0) for t in code.locals
@@ -123,7 +124,6 @@ class Prepared:
         n = len(body)
         self.ops: list[tuple[int, Any, Any]] = []  # (kind, immediate, extra)
         types = module.types
-        ftypes = module.func_types()
         ends: dict[int, int] = {}
         elses: dict[int, int] = {}
         stack: list[int] = []
@@ -260,19 +260,9 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
         pc = 0
         while True:
             kind, imm, extra = code[pc]
-            if kind == K_NUM:
+            if kind == K_NUM or kind == K_HELPER:
                 fn, nin, nout = extra
-                if nin == 1:
-                    r = fn(st.pop())
-                elif nin == 2:
-                    b = st.pop()
-                    r = fn(st.pop(), b)
-                elif nin == 3:
-                    c = st.pop()
-                    b = st.pop()
-                    r = fn(st.pop(), b, c)
-                else:
-                    r = fn()
+                r = _call(fn, st, nin)
                 if nout:
                     st.append(r)
             elif kind == K_LOCAL_GET:
@@ -351,16 +341,6 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
                     ns[f"G{imm}"].value = st.pop()
                 else:
                     ns[f"g{imm}"] = st.pop()
-            elif kind == K_HELPER:
-                fn, nin, nout = extra
-                if nin:
-                    args_ = st[len(st) - nin :]
-                    del st[len(st) - nin :]
-                    r = fn(*args_)
-                else:
-                    r = fn()
-                if nout:
-                    st.append(r)
             elif kind == K_UNREACHABLE:
                 raise ns["_trap_unreachable"]()
             pc += 1
