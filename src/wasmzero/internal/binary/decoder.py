@@ -131,42 +131,36 @@ class _Decoder:
         return self.uleb(32)
 
     def uleb(self, bits: int) -> int:
-        start = self.pos
-        result = 0
-        shift = 0
-        max_bytes = (bits + 6) // 7
-        for i in range(max_bytes):
-            b = self.byte()
-            if i == max_bytes - 1:
-                if b & 0x80:
-                    raise self.fail("integer representation too long", start)
-                used = bits - shift
-                if b >> used:
-                    raise self.fail("integer too large", start)
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result
-        raise AssertionError("unreachable")
+        return self.leb(bits, False)
 
     def sleb(self, bits: int) -> int:
+        return self.leb(bits, True)
+
+    def leb(self, bits: int, signed: bool) -> int:
+        """A LEB128 integer of ``bits`` bits: at most ceil(bits / 7) bytes,
+        and the unused bits of the last byte must be zero (unsigned) or
+        copies of the sign bit (signed)."""
         start = self.pos
         result = 0
         shift = 0
-        max_bytes = (bits + 6) // 7
-        for i in range(max_bytes):
+        last = (bits + 6) // 7 - 1
+        for i in range(last + 1):
             b = self.byte()
-            if i == max_bytes - 1:
+            if i == last:
                 if b & 0x80:
                     raise self.fail("integer representation too long", start)
                 used = bits - shift  # value bits in this byte, sign included
-                rest = (b & 0x7F) >> (used - 1)  # sign bit and unused bits
-                if rest not in (0, (0x7F >> (used - 1))):
+                if signed:
+                    rest = (b & 0x7F) >> (used - 1)  # sign bit and unused bits
+                    bad = rest not in (0, (0x7F >> (used - 1)))
+                else:
+                    bad = b >> used != 0
+                if bad:
                     raise self.fail("integer too large", start)
             result |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
-                if b & 0x40:
+                if signed and b & 0x40:
                     result -= 1 << shift
                 return result
         raise AssertionError("unreachable")
