@@ -11,6 +11,10 @@ the translator can choose for each block the cheapest lowering:
 - *tail-break*: every branch to it leaves an inner wasm loop whose end is at
   the block's end (``block { loop { br_if 1 ... } }``, the shape compilers
   emit for ``while`` loops), so a bare ``break`` of that loop suffices;
+- *nested*: every branch to it is a ``br``/``br_if`` directly in its body
+  (the shape of C's ``if``/``else`` and ``&&``): ``br_if`` becomes
+  ``if not cond:`` around the rest of the body, ``br`` ends it; no loop,
+  so branches to outer blocks cross one Python loop fewer;
 - *wrapper*: a ``while True: ... break`` around the block (free in CPython
   3.11: a never-taken backward jump), so ``br`` is ``break``;
 - *guard*: beyond CPython's limit of 20 statically nested loops, the block
@@ -65,6 +69,7 @@ class Node:
         "empty",
         "case",
         "direct",
+        "nest",
     )
 
     def __init__(self, kind: int, start: int, parent: Node | None, node_id: int) -> None:
@@ -84,6 +89,9 @@ class Node:
         self.empty = False  # block type [] -> []
         self.case = False  # a case block of a lowered switch (see find_switches)
         self.direct = 0  # how many br/br_if target this block
+        # Every branch to it is a br/br_if in its own body (not nested):
+        # `br_if` lowers to `if not cond:` around the rest of the body.
+        self.nest = False
 
 
 def analyse(
@@ -140,9 +148,18 @@ def analyse(
             switches[i] = chain
             for node in chain[:-1]:
                 node.case = True
+    in_switch = {id(node) for chain in switches.values() for node in chain}
     for node in nodes.values():
         if node.kind in (KIND_BLOCK, KIND_IF) and node.sites and not node.case:
-            node.tailbreak = _tailbreak_ok(node)
+            if (
+                not node.has_results
+                and node.direct == len(node.sites)
+                and id(node) not in in_switch
+                and all(site is node for site in node.sites)
+            ):
+                node.nest = True
+            else:
+                node.tailbreak = _tailbreak_ok(node)
     return nodes, switches
 
 

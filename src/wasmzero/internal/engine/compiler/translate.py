@@ -44,6 +44,7 @@ def _semantics(name: str) -> Any:
 # Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
 # depth use guard mode so wasm loops still fit.
 GUARD_DEPTH = 14
+MAX_NEST_INDENT = 60  # CPython's tokenizer allows 100 levels of indentation
 MAX_PY_LOOPS = 19
 # Expressions longer than this are materialized (keeps the parser happy).
 MAX_EXPR = 400
@@ -142,6 +143,9 @@ class Frame:
         "then_fell",
         "outer_indent",
         "arm_start",
+        "nest",
+        "nest_open",
+        "base0",
     )
 
     def __init__(self, node: Node, kind: int, params: int, results: int, height: int) -> None:
@@ -163,6 +167,9 @@ class Frame:
         self.then_fell = False
         self.outer_indent = 0
         self.arm_start = 0
+        self.nest = False  # lowered as nested `if not cond:` (see control.py)
+        self.nest_open: list[int] = []  # lines of the `if not cond:` opened
+        self.base0 = 0
 
 
 class Switch:
@@ -380,6 +387,8 @@ class Translator:
             if self.py_depth >= MAX_PY_LOOPS:
                 raise TranslationLimit("loops nested too deeply for Python")
             fr.pyloop = True
+        elif node.nest and self.indent + node.direct < MAX_NEST_INDENT:
+            fr.nest = True
         elif node.sites and not node.tailbreak and not node.case:
             if self.py_depth < GUARD_DEPTH:
                 fr.pyloop = True
@@ -434,6 +443,14 @@ class Translator:
 
     def end_arm(self, fr: Frame) -> None:
         """Close the current arm of ``fr`` (its body, or an if's branch)."""
+        if fr.nest_open:
+            lines = self.lines
+            for pos in reversed(fr.nest_open):
+                if pos == len(lines) - 1:
+                    head = lines[pos]
+                    lines.append(head[: len(head) - len(head.lstrip())] + "    pass")
+            fr.nest_open = []
+            fr.base_indent = fr.base0
         fr.need_guard = False
         fr.region = False
         if len(self.lines) == fr.arm_start:
@@ -571,6 +588,10 @@ class Translator:
 
     def op_br(self, i: int, label: int) -> None:
         t = self.frames[-1 - label]
+        if t.nest:  # in t's own body: the rest of the body is skipped
+            t.reached = True
+            t.unreachable = True
+            return
         n = self.label_arity(t)
         self.flush_unsafe()
         vals = self.stack[len(self.stack) - n :] if n else []
@@ -581,6 +602,17 @@ class Translator:
     def op_br_if(self, i: int, label: int) -> None:
         c = self.pop()
         t = self.frames[-1 - label]
+        if t.nest:  # in t's own body: the rest of the body runs if not c
+            self.flush_unsafe()
+            t.reached = True
+            self.emit(f"if not ({self.cond_of(c)}):")
+            if not t.nest_open:
+                t.base0 = t.base_indent
+            t.nest_open.append(len(self.lines) - 1)
+            self.indent += 1
+            t.base_indent = self.indent
+            t.region = False
+            return
         n = self.label_arity(t)
         self.flush_unsafe()
         if n:
