@@ -194,3 +194,52 @@ def test_loops_nested_beyond_cpython_limits_run_interpreted() -> None:
         for a in (3, 1000, 1012, 1024):
             assert f(a) == expected(store, a)
         assert compiled._code.interpreted  # it did fall back
+
+
+VIEWS = """
+(module
+  (memory (export "mem") 1 4)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "put") (param i64 f64)
+    i32.const 65536 local.get 0 i64.store          ;; constant addresses: typed views
+    i32.const 65544 local.get 1 f64.store
+    i32.const 65552 i32.const 0xABCD i32.store16
+    i32.const 65556 local.get 0 i32.wrap_i64 i32.store)
+  (func (export "get") (result i64 f64 i32 i32)
+    i32.const 65536 i64.load
+    i32.const 65544 f64.load
+    i32.const 65552 i32.load16_u
+    i32.const 65556 i32.load))
+"""
+
+USER = """
+(module
+  (import "a" "mem" (memory 1))
+  (func (export "get") (result i32) i32.const 65556 i32.load))
+"""
+
+
+def test_constant_address_views_follow_memory_growth() -> None:
+    with Runtime() as rt:
+        a = rt.instantiate(wat(VIEWS), ModuleConfig(name="a"))
+        b = rt.instantiate(wat(USER))
+        put, get = a.exported_function("put"), a.exported_function("get")
+        with pytest.raises(Trap) as info:
+            put(1, 1.0)  # beyond the first page
+        assert info.value.kind is TrapKind.MEMORY_OUT_OF_BOUNDS
+        with pytest.raises(Trap):
+            b.exported_function("get")()
+        assert a.exported_function("grow")(1) == 1
+        put(0x1122334455667788, -2.5)
+        assert get() == (0x1122334455667788, -2.5, 0xABCD, 0x55667788)
+        # The importing instance sees the grown memory through its own views.
+        assert b.exported_function("get")() == 0x55667788
+        mem = a.exported_memory("mem")
+        assert mem.read(65552, 2) == b"\xcd\xab"
+        # A host view pins the size: growing fails, the views stay usable.
+        view = mem.view()
+        assert a.exported_function("grow")(1) == -1
+        view.release()
+        assert get()[3] == 0x55667788
+        assert a.exported_function("grow")(1) == 2
+        assert get()[3] == 0x55667788

@@ -10,6 +10,7 @@ See https://webassembly.github.io/spec/core/exec/runtime.html
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +70,7 @@ class MemoryInstance:
     maximum and the runtime's limit.
     """
 
-    __slots__ = ("data", "min_pages", "max_pages", "declared_max", "__weakref__")
+    __slots__ = ("data", "min_pages", "max_pages", "declared_max", "views", "users", "__weakref__")
 
     def __init__(self, min_pages: int, declared_max: int | None, limit_pages: int) -> None:
         if min_pages > limit_pages:
@@ -80,6 +81,23 @@ class MemoryInstance:
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
+        # Typed views for accesses at constant, aligned addresses (see
+        # bind_views); they pin the bytearray's size, so grow() recreates them.
+        self.views: dict[str, memoryview] = {}
+        self.users: list[weakref.ref] = []  # holders of a namespace `ns` bound to the views
+
+    def bind_views(self, holder: Any) -> None:
+        """Put the typed views (``MVI``, ``MVQ``, ``MVd``, ``MVH``) in
+        ``holder.ns`` and keep them current there when the memory grows."""
+        if not self.views:
+            self._make_views()
+        holder.ns.update(self.views)
+        self.users.append(weakref.ref(holder))
+
+    def _make_views(self) -> None:
+        whole = memoryview(self.data)
+        self.views = {f"MV{c}": whole.cast(c) for c in _VIEW_FORMATS}
+        whole.release()
 
     @property
     def pages(self) -> int:
@@ -92,14 +110,29 @@ class MemoryInstance:
             return old
         if old + delta > self.max_pages:
             return -1
+        views = self.views
+        for v in views.values():
+            v.release()
         try:
             self.data.extend(bytes(delta * PAGE_SIZE))
         except (MemoryError, OverflowError, BufferError):
             # BufferError: a host holds a memoryview of the memory, which
             # pins its size (see wasmzero.Memory.view).
-            return -1
+            old = -1
+        if views:
+            self._make_views()
+            alive = []
+            for ref in self.users:
+                holder = ref()
+                if holder is not None and holder.ns is not None:
+                    holder.ns.update(self.views)
+                    alive.append(ref)
+            self.users = alive
         return old
 
+
+# i32, i64, f64 and u16 accesses at constant addresses go through views.
+_VIEW_FORMATS = ("I", "Q", "d", "H")
 
 # The most elements a table may have: a table is a Python list, and a module
 # declaring 2**32 elements must fail cleanly rather than exhaust memory.

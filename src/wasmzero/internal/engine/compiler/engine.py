@@ -224,10 +224,11 @@ class CompiledCode:
                 ns[f"g{i}"] = gi.value
         for i, ti in enumerate(inst.tables):
             ns[f"T{i}"] = ti.elements
+        inst.ns = ns
         if inst.memories:
             _bind_memory(ns, inst.memories[0], segments)
+            inst.memories[0].bind_views(inst)
         _bind_tables(ns, inst, segments)
-        inst.ns = ns
 
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
         ns = inst.ns

@@ -870,6 +870,10 @@ class Translator:
             self.emit(f"if {t} != {t}: {t} = _ldf32(M, {addr})")
             self.stack.append(var(t))
             return
+        view = _const_view(op, a, off)
+        if view is not None:
+            self.push(V(view, _NO_NAMES, True))
+            return
         e = _LOADS[OPS[op].name].format(a=addr)
         self.push(V(e, a.names, True))
 
@@ -888,6 +892,10 @@ class Translator:
             if not v.simple:
                 v = self._copy(v)
             self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
+            return
+        view = _const_view(op, a, off)
+        if view is not None:
+            self.emit(f"{view} = {v.e}")
             return
         self.emit(_STORES[OPS[op].name].format(a=addr, v=v.e))
 
@@ -1272,6 +1280,35 @@ def _nonzero_const(v: V) -> bool:
 
 
 _F32_LOAD = 0x2A
+# Loads and stores that have a typed view of memory (MemoryInstance.views):
+# opcode -> (view, access size). A store's value is canonical, as the view
+# requires (an unsigned integer of the access width, or a float).
+_VIEWS = {
+    0x28: ("MVI", 4),  # i32.load
+    0x29: ("MVQ", 8),  # i64.load
+    0x2B: ("MVd", 8),  # f64.load
+    0x2F: ("MVH", 2),  # i32.load16_u
+    0x33: ("MVH", 2),  # i64.load16_u
+    0x35: ("MVI", 4),  # i64.load32_u
+    0x36: ("MVI", 4),  # i32.store
+    0x37: ("MVQ", 8),  # i64.store
+    0x39: ("MVd", 8),  # f64.store
+}
+
+
+def _const_view(op: int, a: V, off: int) -> str | None:
+    """``MVx[k]`` for an access at a constant address aligned to its size
+    (C globals, constant tables): a view index costs about a third of a
+    ``struct`` call."""
+    view = _VIEWS.get(op)
+    if view is None or not a.e.isdigit():
+        return None
+    addr = int(a.e) + off
+    if addr % view[1]:
+        return None
+    return f"{view[0]}[{addr // view[1]}]"
+
+
 _F32_STORE = 0x38
 _MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
 _MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
