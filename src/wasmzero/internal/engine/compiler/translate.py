@@ -327,9 +327,11 @@ class Translator:
         root.base_indent = 1
         self.frames.append(root)
         nparams = len(self.type.params)
+        assigned = _set_before_read(body)
         for k in range(nparams, len(self.local_types)):
-            t = self.local_types[k]
-            self.emit(f"l{k} = {_ZERO.get(t, 'None')}")
+            if k not in assigned:
+                t = self.local_types[k]
+                self.emit(f"l{k} = {_ZERO.get(t, 'None')}")
         self.run(body)
         params = ", ".join(f"l{k}" for k in range(nparams))
         head = [f"def f{self.index}({params}):"]
@@ -1294,6 +1296,27 @@ _VIEWS = {
     0x37: ("MVQ", 8),  # i64.store
     0x39: ("MVd", 8),  # f64.store
 }
+
+
+def _set_before_read(body: list) -> set[int]:
+    """Locals whose first use is a ``local.set``/``local.tee`` outside every
+    block: they need no zero initialisation at function entry."""
+    seen: set[int] = set()
+    assigned: set[int] = set()
+    depth = 0
+    for op, imm, _ in body:
+        if op == 0x20:  # local.get
+            seen.add(imm)
+        elif op == 0x21 or op == 0x22:  # local.set, local.tee
+            if imm not in seen:
+                seen.add(imm)
+                if depth == 0:
+                    assigned.add(imm)
+        elif op == 0x02 or op == 0x03 or op == 0x04:
+            depth += 1
+        elif op == 0x0B:
+            depth -= 1
+    return assigned
 
 
 def _const_view(op: int, a: V, off: int) -> str | None:
