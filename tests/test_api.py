@@ -430,3 +430,18 @@ def test_huge_declared_table_fails_cleanly() -> None:
             rt.instantiate(wat("(module (table 4294967295 funcref))"))
         # the runtime stays usable
         assert rt.instantiate(wat("(module (table 1 funcref))")) is not None
+
+
+def test_configs_are_read_only_and_replace_derives_variants() -> None:
+    cfg = ModuleConfig(name="a", args=["p", "x"], env={"K": "V"})
+    assert cfg.args == ("p", "x") and cfg.env == (("K", "V"),)
+    other = cfg.replace(name="b")
+    assert (other.name, other.args, cfg.name) == ("b", ("p", "x"), "a")
+    assert other != cfg and cfg.replace(name="b") == other
+    with pytest.raises(AttributeError):
+        cfg.name = "c"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        cfg.replace(nmae="typo")
+    with pytest.raises(ValueError):
+        RuntimeConfig().replace(memory_limit_pages=70000)
+    assert "name='a'" in repr(cfg)

@@ -5,8 +5,9 @@ See https://webassembly.github.io/spec/core/appendix/changes.html
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntFlag
+
+from .internal.record import record
 
 __all__ = [
     "CoreFeatures",
@@ -74,7 +75,7 @@ funcref = _ValueType("funcref")
 externref = _ValueType("externref")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FunctionDefinition:
     """What a module says of one function, before or after instantiation
     (wazero's ``api.FunctionDefinition``).
@@ -107,7 +108,7 @@ class FunctionDefinition:
     is_host: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MemoryDefinition:
     """A memory a module imports or defines: limits in pages."""
 

@@ -11,7 +11,6 @@ Ex.::
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +57,23 @@ def _is_module_annotation(annotation: Any) -> bool:
     return annotation is Module or annotation in ("Module", "wasmzero.Module")
 
 
+def _positional_count(fn: Callable[..., Any]) -> int:
+    """How many parameters ``fn`` takes; read from the code object for
+    plain functions and methods (importing ``inspect`` costs start-up)."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and not code.co_flags & 0x0C:  # no *args / **kwargs
+        n = code.co_argcount + code.co_kwonlyargcount
+        return n - 1 if getattr(fn, "__self__", None) is not None else n
+    import inspect
+
+    return len(inspect.signature(fn).parameters)
+
+
 def _signature_of(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
     """(takes the caller module, param types, result types, param names)
     from ``fn``'s annotations."""
+    import inspect  # only for typed host functions (inspect is slow to import)
+
     sig = inspect.signature(fn)
     ps = list(sig.parameters.values())
     takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
@@ -90,6 +103,8 @@ def _signature_of(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], l
 
 def _signature_of_lenient(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
     try:
+        import inspect
+
         ps = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False, [], [], []
@@ -197,8 +212,7 @@ class HostModuleBuilder:
         if raw:
             if params is None or results is None:
                 raise TypeError("a raw host function needs explicit params and results")
-            nargs = len(inspect.signature(fn).parameters)
-            takes_module = nargs == 2
+            takes_module = _positional_count(fn) == 2
         elif params is None or results is None:
             takes_module, p, r, sig_names = _signature_of(fn)
             params = p if params is None else params

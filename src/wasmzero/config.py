@@ -1,6 +1,6 @@
 """Configuration: :class:`RuntimeConfig` for a runtime, :class:`ModuleConfig`
-for one instantiation. Both are frozen; derive variants with
-``dataclasses.replace``.
+for one instantiation. Both are read-only; derive variants with their
+``replace(**changes)`` method.
 """
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .api import CoreFeatures
 from .cache import CompilationCache
+from .internal.record import record, replace_fields
 
 __all__ = ["RuntimeConfig", "ModuleConfig", "Mount"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True, readonly=True)
 class RuntimeConfig:
     """How a :class:`~wasmzero.Runtime` compiles and runs modules.
 
@@ -43,6 +43,10 @@ class RuntimeConfig:
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
 
+    def replace(self, **changes: Any) -> RuntimeConfig:
+        """A copy with the given fields changed (the config is read-only)."""
+        return replace_fields(self, **changes)
+
     def __post_init__(self) -> None:
         if not 0 <= self.memory_limit_pages <= 65536:
             raise ValueError(
@@ -50,7 +54,7 @@ class RuntimeConfig:
             )
 
 
-@dataclass(frozen=True)
+@record(frozen=True, readonly=True)
 class Mount:
     """A host directory made visible to the guest (WASI pre-open).
 
@@ -63,6 +67,10 @@ class Mount:
     host_dir: str
     guest_path: str = "/"
     read_only: bool = False
+
+    def replace(self, **changes: Any) -> Mount:
+        """A copy with the given fields changed."""
+        return replace_fields(self, **changes)
 
 
 def _fake_walltime_source() -> Callable[[], int]:
@@ -95,7 +103,7 @@ def _fake_random_source() -> Callable[[int], bytes]:
     return rng.randbytes
 
 
-@dataclass(frozen=True)
+@record(frozen=True, readonly=True)
 class ModuleConfig:
     """Per-instantiation settings: the instance's name and its sandboxed
     system (what WASI exposes).
@@ -151,21 +159,27 @@ class ModuleConfig:
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "start_functions", tuple(self.start_functions))
 
+    def replace(self, **changes: Any) -> ModuleConfig:
+        """A copy with the given fields changed (the config is read-only).
+
+        Ex.: ``cfg.replace(name="other", args=("prog", "-v"))``."""
+        return replace_fields(self, **changes)
+
     def with_sys_walltime(self) -> ModuleConfig:
         """Use the host's real-time clock."""
-        return replace(self, walltime=time.time_ns)
+        return self.replace(walltime=time.time_ns)
 
     def with_sys_nanotime(self) -> ModuleConfig:
         """Use the host's monotonic clock."""
-        return replace(self, nanotime=time.monotonic_ns)
+        return self.replace(nanotime=time.monotonic_ns)
 
     def with_sys_nanosleep(self) -> ModuleConfig:
         """Really sleep."""
-        return replace(self, nanosleep=lambda ns: time.sleep(ns / 1e9))
+        return self.replace(nanosleep=lambda ns: time.sleep(ns / 1e9))
 
     def with_os_random(self) -> ModuleConfig:
         """Use the operating system's entropy (``os.urandom``)."""
-        return replace(self, random=os.urandom)
+        return self.replace(random=os.urandom)
 
     def with_sys(self) -> ModuleConfig:
         """All real: clocks, sleep and random."""

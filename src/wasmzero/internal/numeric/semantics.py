@@ -20,10 +20,10 @@ Values follow ``bits.py``: i32/i64 unsigned ints, f32/f64 floats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Sem:
     expr: str
     may_trap: bool = False

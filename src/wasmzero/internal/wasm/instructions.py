@@ -54,8 +54,7 @@ See https://webassembly.github.io/spec/core/binary/instructions.html
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..record import record
 from .types import VALTYPE_BY_NAME
 
 # The table. One line per instruction: opcode, name, immediate kind,
@@ -265,7 +264,7 @@ _TABLE = """
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class OpInfo:
     """What the table says of one instruction."""
 

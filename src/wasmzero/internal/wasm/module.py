@@ -9,9 +9,9 @@ See https://webassembly.github.io/spec/core/syntax/modules.html
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..record import default_factory, record
 from .types import (
     EXTERN_FUNC,
     EXTERN_GLOBAL,
@@ -27,7 +27,7 @@ from .types import (
 Instr = tuple[int, Any, int]
 
 
-@dataclass(slots=True)
+@record
 class Import:
     module: str
     name: str
@@ -38,7 +38,7 @@ class Import:
     offset: int = 0
 
 
-@dataclass(slots=True)
+@record
 class Export:
     name: str
     kind: int  # EXTERN_*
@@ -46,7 +46,7 @@ class Export:
     offset: int = 0
 
 
-@dataclass(slots=True)
+@record
 class Global:
     type: GlobalType
     init: list[Instr]  # constant expression, ending with `end`
@@ -59,7 +59,7 @@ MODE_PASSIVE = 1
 MODE_DECLARATIVE = 2
 
 
-@dataclass(slots=True)
+@record
 class ElementSegment:
     mode: int  # MODE_*
     elem_type: int  # FUNCREF or EXTERNREF
@@ -71,7 +71,7 @@ class ElementSegment:
     offset: int = 0  # byte offset of the segment in the module
 
 
-@dataclass(slots=True)
+@record
 class DataSegment:
     mode: int  # MODE_ACTIVE or MODE_PASSIVE
     data: bytes
@@ -80,7 +80,7 @@ class DataSegment:
     offset: int = 0
 
 
-@dataclass(slots=True)
+@record
 class Code:
     """A function body: declared locals (expanded, one type per local, params
     excluded) and the instruction list, which ends with `end`."""
@@ -91,7 +91,7 @@ class Code:
     size: int = 0
 
 
-@dataclass(slots=True)
+@record
 class FuncInfo:
     """What validation learns about a function body that engines use."""
 
@@ -99,42 +99,42 @@ class FuncInfo:
     num_locals: int  # params + declared locals
 
 
-@dataclass(slots=True)
+@record
 class NameSection:
     module: str | None = None
-    functions: dict[int, str] = field(default_factory=dict)
-    locals: dict[int, dict[int, str]] = field(default_factory=dict)
+    functions: dict[int, str] = default_factory(dict)
+    locals: dict[int, dict[int, str]] = default_factory(dict)
 
 
-@dataclass(slots=True)
+@record
 class CustomSection:
     name: str
     data: bytes
     offset: int = 0
 
 
-@dataclass(slots=True)
+@record
 class Module:
-    types: list[FuncType] = field(default_factory=list)
-    imports: list[Import] = field(default_factory=list)
-    funcs: list[int] = field(default_factory=list)  # type index of each defined function
-    tables: list[TableType] = field(default_factory=list)
-    memories: list[MemoryType] = field(default_factory=list)
-    globals: list[Global] = field(default_factory=list)
-    exports: list[Export] = field(default_factory=list)
+    types: list[FuncType] = default_factory(list)
+    imports: list[Import] = default_factory(list)
+    funcs: list[int] = default_factory(list)  # type index of each defined function
+    tables: list[TableType] = default_factory(list)
+    memories: list[MemoryType] = default_factory(list)
+    globals: list[Global] = default_factory(list)
+    exports: list[Export] = default_factory(list)
     start: int | None = None
-    elements: list[ElementSegment] = field(default_factory=list)
+    elements: list[ElementSegment] = default_factory(list)
     data_count: int | None = None
-    codes: list[Code] = field(default_factory=list)
-    data: list[DataSegment] = field(default_factory=list)
-    custom_sections: list[CustomSection] = field(default_factory=list)
-    names: NameSection = field(default_factory=NameSection)
+    codes: list[Code] = default_factory(list)
+    data: list[DataSegment] = default_factory(list)
+    custom_sections: list[CustomSection] = default_factory(list)
+    names: NameSection = default_factory(NameSection)
     # Whether any SIMD (0xFD-prefixed) instruction occurs.
     uses_simd: bool = False
     # Which section ids were present (for validation of data.count etc.).
     section_ids: tuple[int, ...] = ()
     # Filled by validation: per defined function, what the engines need.
-    func_info: list[Any] = field(default_factory=list)
+    func_info: list[Any] = default_factory(list)
     # Filled by validation: function indices referenced outside function bodies
     # (exports, element segments, globals), the spec's C.refs.
     declared_refs: frozenset[int] = frozenset()

@@ -7,7 +7,6 @@ makes :func:`module_from_data` return None (the cache then decodes again).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from . import module as _m
@@ -35,7 +34,10 @@ _CLASSES: dict[str, type] = {
         _m.FuncInfo,
     )
 }
-_FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in _CLASSES.items()}
+_FIELDS: dict[str, tuple[str, ...]] = {
+    name: cls.__record_fields__  # type: ignore[attr-defined]
+    for name, cls in _CLASSES.items()
+}
 _PLAIN = (int, str, bytes, float, bool, type(None))
 _TAG = "\x00dc"
 

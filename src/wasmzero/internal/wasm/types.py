@@ -9,7 +9,7 @@ See https://webassembly.github.io/spec/core/syntax/types.html
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 I32 = 0x7F
 I64 = 0x7E
@@ -60,7 +60,7 @@ MAX_PAGES = 65536  # 4 GiB
 MAX_TABLE_SIZE = 0xFFFFFFFF
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class FuncType:
     """A function type: parameter and result value types."""
 
@@ -73,7 +73,7 @@ class FuncType:
         return f"({p}) -> ({r})"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Limits:
     min: int
     max: int | None = None
@@ -84,18 +84,18 @@ class Limits:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class TableType:
     elem_type: int  # FUNCREF or EXTERNREF
     limits: Limits
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MemoryType:
     limits: Limits
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class GlobalType:
     val_type: int
     mutable: bool

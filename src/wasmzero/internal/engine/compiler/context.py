@@ -4,13 +4,12 @@ is first translated)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ...record import record
 from ...wasm.module import Module
 from ...wasm.types import EXTERN_GLOBAL, FuncType
 
 
-@dataclass
+@record
 class ModuleContext:
     """What the translator needs to know about the module, computed once."""
 
