@@ -243,3 +243,37 @@ def test_constant_address_views_follow_memory_growth() -> None:
         assert get()[3] == 0x55667788
         assert a.exported_function("grow")(1) == 2
         assert get()[3] == 0x55667788
+
+
+WRAPPING_ADDRESSES = """
+(module
+  (memory (export "mem") 1)
+  (func (export "copy") (param $p i32) (param $d i32) (result i32)
+    ;; mem[p + d] = mem[p] + 1, where p + d may wrap around 2**32
+    local.get $p local.get $d i32.add
+    local.get $p i32.load8_u i32.const 1 i32.add
+    i32.store8
+    ;; a condition on a load at a wrapping address
+    local.get $p local.get $d i32.add i32.load8_u
+    if (result i32) local.get $p local.get $d i32.add i32.load else i32.const -1 end))
+"""
+
+
+def test_addresses_that_wrap_around() -> None:
+    with Runtime() as rt:
+        mod = rt.instantiate(wat(WRAPPING_ADDRESSES))
+        copy = mod.exported_function("copy")
+        mem = mod.exported_memory("mem")
+        mem.write(100, b"\x07")
+        # 100 + 0xFFFFFFFC wraps to 96: the unwrapped sum is out of range.
+        assert copy(100, 0xFFFFFFFC) == 8
+        assert mem.read(96, 1) == b"\x08"
+        assert copy(100, 4) == 8  # no wrap
+        assert mem.read(104, 1) == b"\x08"
+        # Out of range with or without wrapping: a trap, nothing written.
+        for p, d in ((65000, 65536), (100, 0xFFFFFF00), (0, 0xFFFFFFFF)):
+            with pytest.raises(Trap) as info:
+                copy(p, d)
+            assert info.value.kind is TrapKind.MEMORY_OUT_OF_BOUNDS
+        assert copy(300, 0xFFFFFF00) == 1  # 300 - 256 = 44: wraps into range
+        assert mem.read(44, 1) == b"\x01"

@@ -106,6 +106,8 @@ def _base_namespace() -> dict[str, Any]:
         _tset=_tset,
         _trap_unreachable=_trap_unreachable,
         _inf=float("inf"),
+        # What an unwrapped address out of range raises (see Translator.address).
+        _OOB=(IndexError, struct.error, OverflowError),
         _f32nan=f32_from_bits,
         _f64nan=f64_from_bits,
     )

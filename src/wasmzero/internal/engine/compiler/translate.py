@@ -20,6 +20,7 @@ See ``control.py`` for how blocks become Python loops.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
@@ -87,7 +88,7 @@ _STORES = {
 class V:
     """A stack entry: a Python expression and what it depends on."""
 
-    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits")
+    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe")
 
     def __init__(
         self,
@@ -98,6 +99,7 @@ class V:
         simple: bool = False,
         raw: str | None = None,
         rbits: int = 0,
+        rsafe: bool = False,
     ) -> None:
         self.e = e  # value expression
         self.names = names  # local/slot variables read
@@ -108,6 +110,9 @@ class V:
         # consumers that wrap anyway; rbits bounds its size in bits.
         self.raw = raw
         self.rbits = rbits
+        # raw is a sum (or product, left shift) of non-negative terms with
+        # no constant >= 2**31: not expected to wrap (see _addr).
+        self.rsafe = rsafe
 
 
 def const(e: str) -> V:
@@ -216,6 +221,8 @@ class Translator:
         self.ntemp = 0
         self.uses_L = False
         self.global_writes: set[int] = set()
+        self.forms: list[tuple[str, str]] = []  # address forms (see address())
+        self.suspect: frozenset[str] = frozenset()  # see _negative_locals
         self.py_depth = 0  # Python loops currently open
 
     # -- output --------------------------------------------------------------
@@ -224,7 +231,51 @@ class Translator:
         f = self.frames[-1]
         if f.need_guard:
             self.open_region(f)
-        self.lines.append("    " * self.indent + line)
+        ind = "    " * self.indent
+        if "\x00" in line:
+            if line.startswith("if ") and line.endswith(":") and _retryable(line[3:-1]):
+                # The condition is computed first, so that it can be retried.
+                t = self.fresh()
+                self.emit(f"{t} = {line[3:-1]}")
+                line = f"if {t}:"
+                self.lines.append(ind + line)
+                return
+            slow = self.render(line, 1)
+            if _retryable(line):
+                # Unwrapped addresses, and the statement once more with
+                # wrapped ones if one was out of range (see address()).
+                self.lines += (ind + "try:", ind + "    " + self.render(line, 0))
+                self.lines += (ind + "except _OOB:", ind + "    " + slow)
+                return
+            line = slow
+        self.lines.append(ind + line)
+
+    def address(self, a: V, off: int) -> str:
+        """The effective address of a load or store of ``a`` + ``off``.
+
+        An address that is a sum of exact values (``p + i``, ``p + (i << 2)``,
+        ``p + 16``) wraps only when an operand is a "negative" i32, which
+        compilers rarely emit this way. So it is given in two forms: unwrapped
+        (beyond 2**32 - 1 it is out of range for the bytearray, which raises)
+        and wrapped; ``emit`` uses the first in a ``try`` and repeats the
+        statement with the second in the ``except`` (a statement without side
+        effects before its accesses: no calls). Elsewhere the wrapped form.
+        """
+        if a.raw is None or not a.rsafe:
+            return a.e if not off else f"{a.e} + {off}"
+        fast, slow = a.raw, a.e
+        if off:
+            fast, slow = f"{fast} + {off}", f"{slow} + {off}"
+        self.forms.append((fast, slow))
+        return f"\x00{len(self.forms) - 1}\x00"
+
+    def render(self, line: str, which: int) -> str:
+        """``line`` with its address markers replaced by their unwrapped
+        (``which`` 0) or wrapped (1) forms."""
+        forms = self.forms
+        while "\x00" in line:
+            line = _MARK.sub(lambda m: forms[int(m.group(1))][which], line)
+        return line
 
     def open_region(self, f: Frame) -> None:
         """Code after a branch that may have set ``L`` for an outer guard
@@ -327,6 +378,7 @@ class Translator:
         root.base_indent = 1
         self.frames.append(root)
         nparams = len(self.type.params)
+        self.suspect = frozenset(f"l{x}" for x in _negative_locals(body))
         assigned = _set_before_read(body)
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
@@ -339,7 +391,10 @@ class Translator:
             head.append("    global " + ", ".join(f"g{g}" for g in sorted(self.global_writes)))
         if self.uses_L:
             head.append("    L = 0")
-        return "\n".join(head + self.lines) + "\n"
+        lines = self.lines
+        if self.forms:
+            lines = [self.render(x, 1) if "\x00" in x else x for x in lines]
+        return "\n".join(head + lines) + "\n"
 
     def run(self, body: list) -> None:
         skip = 0  # nesting depth inside unreachable code
@@ -876,7 +931,7 @@ class Translator:
         if view is not None:
             self.push(V(view, _NO_NAMES, True))
             return
-        e = _LOADS[OPS[op].name].format(a=addr)
+        e = _LOADS[OPS[op].name].format(a=self.address(a, off))
         self.push(V(e, a.names, True))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
@@ -899,7 +954,7 @@ class Translator:
         if view is not None:
             self.emit(f"{view} = {v.e}")
             return
-        self.emit(_STORES[OPS[op].name].format(a=addr, v=v.e))
+        self.emit(_STORES[OPS[op].name].format(a=self.address(a, off), v=v.e))
 
     def op_memory_size(self, i: int, imm: object) -> None:
         self.stack.append(V("(len(M) >> 16)", unsafe=True))
@@ -1046,14 +1101,18 @@ class Translator:
             unsafe = v.unsafe or args[1].unsafe
             self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width))
             return
+        rsafe = width == 32 and op in ("add", "mul", "shl")
         for a in args:
             if a.raw is not None and a.rbits <= _RAW_BITS:
                 rs.append(a.raw)
                 bs.append(a.rbits)
                 loose = True
+                rsafe = rsafe and a.rsafe
             else:
                 rs.append(a.e)
                 bs.append(in_width)
+                if _int_const(a) and int(a.e) >= 0x80000000 or a.names & self.suspect:
+                    rsafe = False  # adding a "negative" number: wraps
         names = _NO_NAMES.union(*(a.names for a in args))
         unsafe = any(a.unsafe for a in args)
         if op in ("and", "or", "xor"):
@@ -1084,7 +1143,7 @@ class Translator:
                     # Cheaper than masking when the result must be exact;
                     # chains still take the raw form.
                     rbits = max(bs) + 1
-                    self.push(V(e, names, unsafe, raw=raw, rbits=rbits))
+                    self.push(V(e, names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
                     return
             if op == "mul":
                 rbits = bs[0] + bs[1]
@@ -1092,7 +1151,7 @@ class Translator:
                 rbits = bs[0] + width - 1
             else:  # add, sub
                 rbits = max(bs) + 1
-        self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits))
+        self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
 
     # -- SIMD ------------------------------------------------------------------------------
 
@@ -1296,6 +1355,51 @@ _VIEWS = {
     0x37: ("MVQ", 8),  # i64.store
     0x39: ("MVd", 8),  # f64.store
 }
+
+
+_MARK = re.compile("\x00([0-9]+)\x00")
+_CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\(")
+# Calls a retried statement may make: memory access and pure numeric helpers.
+_PURE_CALL = re.compile(r"_ld\w*|_st\w*|_n_\w+|_f32nan|_f64nan|bit_length|int|float|abs")
+_COMPOUND = ("if ", "elif ", "while ", "else", "try", "except", "for ", "raise ")
+
+
+def _retryable(line: str) -> bool:
+    """Whether a statement may run twice when its first run raised at a
+    memory access: a simple statement whose only calls are pure helpers
+    (an assignment or store happens last, after every access)."""
+    if line.startswith(_COMPOUND):
+        return False
+    return all(_PURE_CALL.fullmatch(name) for name in _CALL.findall(line))
+
+
+def _negative_locals(body: list) -> set[int]:
+    """i32 locals that may hold "negative" numbers used in additions: set to
+    a constant >= 2**31, or from such a local (copied, or plus/minus
+    something: a loop counter running from -32768 up to 0). Sums with them
+    are expected to wrap, so their addresses keep the wrapped form (see
+    address()). (``x + 0xFFFFFFFF`` is ``x - 1``: not itself negative.)"""
+    sus: set[int] = set()
+    sets = [k for k, ins in enumerate(body) if (ins[0] == 0x21 or ins[0] == 0x22) and k]
+    changed = True
+    while changed:
+        changed = False
+        for k in sets:
+            x = body[k][1]
+            if x in sus:
+                continue
+            p1 = body[k - 1]
+            hit = (p1[0] == 0x41 and p1[1] >= 0x80000000) or (
+                p1[0] in (0x20, 0x22) and p1[1] in sus
+            )
+            if not hit and p1[0] in (0x6A, 0x6B) and k >= 3:  # i32.add, i32.sub
+                for q in (body[k - 2], body[k - 3]):
+                    if q[0] in (0x20, 0x22) and q[1] in sus:
+                        hit = True
+            if hit:
+                sus.add(x)
+                changed = True
+    return sus
 
 
 def _set_before_read(body: list) -> set[int]:
