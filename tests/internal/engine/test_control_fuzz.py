@@ -124,3 +124,26 @@ def test_random_deep_control_flow(seed: int) -> None:
         )
         wat = wat[: wat.rindex("(local.get 3)))")] + ") (local.get 3)))"
     _check(wat)
+
+
+def test_branch_out_of_loop_to_guard_block_and_beyond() -> None:
+    """From inside a loop, one branch goes to a block inside the next loop
+    out (lowered without a Python loop: it resumes after that block) and
+    another leaves that loop too: only the second may leave it."""
+    _check(
+        """
+(module (func (export "f") (param i32 i32 i32) (result i32) (local i32 i32)
+  (block $exit
+    (loop $outer
+      (block $g
+        (loop $inner
+          (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+          (br_if $g (i32.eq (i32.and (local.get 3) (i32.const 3)) (local.get 1)))
+          (br_if $exit (i32.gt_u (local.get 3) (i32.const 40)))
+          (br $inner))
+        (local.set 3 (i32.add (local.get 3) (i32.const 100))))
+      (local.set 3 (i32.add (local.get 3) (local.get 0)))
+      (br_if $outer (i32.lt_u (local.get 3) (i32.const 1000)))))
+  (local.get 3)))
+"""
+    )

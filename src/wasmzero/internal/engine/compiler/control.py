@@ -16,10 +16,13 @@ the translator can choose for each block the cheapest lowering:
   ``if not cond:`` around the rest of the body, ``br`` ends it; no loop,
   so branches to outer blocks cross one Python loop fewer;
 - *wrapper*: a ``while True: ... break`` around the block (free in CPython
-  3.11: a never-taken backward jump), so ``br`` is ``break``;
-- *guard*: beyond CPython's limit of 20 statically nested loops, the block
-  emits no loop; a branch sets the pending-label variable ``L`` and the code
-  it skips is guarded by ``if not L:`` (flat, so nesting does not grow).
+  3.11: a never-taken backward jump), so ``br`` is ``break``; chosen when
+  every branch to the block leaves no other Python loop;
+- *guard*: otherwise (and beyond CPython's limit of 20 statically nested
+  loops), the block emits no loop; a branch sets the pending-label variable
+  ``L`` and the code it skips is guarded by ``if not L:`` (flat, so nesting
+  does not grow). Measured against wrappers everywhere: no cascade of
+  ``if L:`` dispatches after every loop a branch leaves.
 
 Branches that must leave several Python loops set ``L`` and ``break``; each
 loop they cross re-dispatches on ``L`` after it ends. Loops always become
@@ -70,6 +73,7 @@ class Node:
         "case",
         "direct",
         "nest",
+        "direct_break",
     )
 
     def __init__(self, kind: int, start: int, parent: Node | None, node_id: int) -> None:
@@ -92,6 +96,9 @@ class Node:
         # Every branch to it is a br/br_if in its own body (not nested):
         # `br_if` lowers to `if not cond:` around the rest of the body.
         self.nest = False
+        # Every branch to it reaches it without leaving a Python loop, so a
+        # `while True` wrapper turns each into a bare `break`.
+        self.direct_break = False
 
 
 def analyse(
@@ -160,6 +167,9 @@ def analyse(
                 node.nest = True
             else:
                 node.tailbreak = _tailbreak_ok(node)
+    for node in nodes.values():
+        if node.sites and not node.nest and not node.tailbreak and not node.case:
+            node.direct_break = all(_no_loop_between(site, node) for site in node.sites)
     return nodes, switches
 
 
@@ -196,6 +206,18 @@ def _switch_chain(body: list, i: int, b0: Node) -> list[Node] | None:
     if len(chain) < 3:
         return None
     return chain
+
+
+def _no_loop_between(site: Node, target: Node) -> bool:
+    """Whether the nodes from ``site`` up to ``target`` (excluded) all lower
+    to no Python loop: untargeted blocks and loops, nested-if blocks, the
+    case blocks of a switch."""
+    node = site
+    while node is not target:
+        if node.sites and not node.nest and not node.case:
+            return False
+        node = node.parent  # type: ignore[assignment]
+    return True
 
 
 def _tailbreak_ok(target: Node) -> bool:

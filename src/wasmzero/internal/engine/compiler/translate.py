@@ -447,7 +447,7 @@ class Translator:
         elif node.nest and self.indent + node.direct < MAX_NEST_INDENT:
             fr.nest = True
         elif node.sites and not node.tailbreak and not node.case:
-            if self.py_depth < GUARD_DEPTH:
+            if self.py_depth < GUARD_DEPTH and node.direct_break:
                 fr.pyloop = True
             else:
                 fr.guard = True
@@ -576,7 +576,7 @@ class Translator:
         if not fr.crossing:
             return
         here: list[Frame] = []
-        beyond = False
+        beyond: list[Frame] = []
         guard_targets: set[Frame] = set()
         for t in fr.crossing:
             hit = None
@@ -590,14 +590,19 @@ class Translator:
                 else:
                     guard_targets.add(t)
             else:
-                beyond = True
+                beyond.append(t)
         ind = "    " * self.indent
         if here or beyond:
             self.lines.append(ind + "if L:")
             for t in sorted(here, key=lambda f: f.node.id):
                 jump = "continue" if t.kind == KIND_LOOP else "break"
                 self.lines.append(ind + f"    if L == {t.node.id}: L = 0; {jump}")
-            if beyond:
+            if beyond and guard_targets:
+                # Only the targets beyond leave the next loop: a guard
+                # target inside it continues here, under `if not L:`.
+                ids = " or ".join(f"L == {t.node.id}" for t in sorted(beyond, key=_node_id))
+                self.lines.append(ind + f"    if {ids}: break")
+            elif beyond:
                 self.lines.append(ind + "    break")
         if guard_targets:
             parent = self.frames[-1]
@@ -1371,6 +1376,10 @@ def _retryable(line: str) -> bool:
     if line.startswith(_COMPOUND):
         return False
     return all(_PURE_CALL.fullmatch(name) for name in _CALL.findall(line))
+
+
+def _node_id(f: Frame) -> int:
+    return f.node.id
 
 
 def _negative_locals(body: list) -> set[int]:
