@@ -347,6 +347,19 @@ class Translator:
         correct."""
         self.flush_reading({name})
         if v.e != name:
+            lines = self.lines
+            prefix = "    " * self.indent + v.e + " = "
+            if (
+                v.simple
+                and v.e[0] == "t"
+                and lines
+                and lines[-1].startswith(prefix)
+                and not self.frames[-1].need_guard
+                and not any(v.e in w.names for w in self.stack)
+            ):
+                # `t = f(...)` just emitted, read only here: `name = f(...)`.
+                lines[-1] = "    " * self.indent + name + " = " + lines[-1][len(prefix) :]
+                return
             self.emit(f"{name} = {v.e}")
 
     def cond_of(self, v: V) -> str:
