@@ -16,25 +16,11 @@ from pathlib import Path
 
 from wasmzero import CoreFeatures
 from wasmzero.internal.binary.decoder import decode_module
+from wasmzero.internal.binary.encoder import section
+from wasmzero.internal.binary.encoder import uleb128 as leb
 from wasmzero.internal.wasm.validation import validate_module
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "wasm"
-
-
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    return bytes([sid]) + leb(len(payload)) + payload
 
 
 # One function body: (param i32 i32) (result i32), 4 i32 locals; a loop

@@ -9,32 +9,13 @@ from hypothesis import strategies as st
 
 from wasmzero import CoreFeatures, DecodeError
 from wasmzero.internal.binary.decoder import MAX_LOCALS, _Decoder, decode_module
+from wasmzero.internal.binary.encoder import name, section
+from wasmzero.internal.binary.encoder import uleb128 as leb
 from wasmzero.internal.wasm.types import EXTERN_FUNC, I32, I64, FuncType
 
 wasmtime = pytest.importorskip("wasmtime")
 
 HEADER = b"\x00asm\x01\x00\x00\x00"
-
-
-def leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def section(sid: int, payload: bytes) -> bytes:
-    return bytes([sid]) + leb(len(payload)) + payload
-
-
-def name(s: str | bytes) -> bytes:
-    b = s.encode() if isinstance(s, str) else s
-    return leb(len(b)) + b
 
 
 def decoder(data: bytes) -> _Decoder:

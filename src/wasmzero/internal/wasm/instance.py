@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from ...errors import LinkError, Trap, TrapKind
 from ..numeric.bits import f32_from_bits, f64_from_bits
@@ -254,11 +254,8 @@ def invoke(fn: Callable[..., Any], args: Any) -> Any:
         _depth += 1
         try:
             return fn(*args)
-        except (Trap, RecursionError, IndexError, struct.error, ZeroDivisionError) as e:
-            trap = _as_trap(e)
-            if trap is e:
-                raise
-            raise trap from None
+        except _FAILURES as e:
+            _raise_as_trap(e)
         finally:
             _depth -= 1
     old_limit = _getlimit()
@@ -266,14 +263,22 @@ def invoke(fn: Callable[..., Any], args: Any) -> Any:
     _depth = 1
     try:
         return fn(*args)
-    except (Trap, RecursionError, IndexError, struct.error, ZeroDivisionError) as e:
-        trap = _as_trap(e)
-        if trap is e:
-            raise
-        raise trap from None
+    except _FAILURES as e:
+        _raise_as_trap(e)
     finally:
         _depth = 0
         _setlimit(old_limit)
+
+
+# What translated code raises for a trap (see _as_trap).
+_FAILURES = (Trap, RecursionError, IndexError, struct.error, ZeroDivisionError)
+
+
+def _raise_as_trap(e: BaseException) -> NoReturn:
+    trap = _as_trap(e)
+    if trap is e:
+        raise e
+    raise trap from None
 
 
 _getlimit = sys.getrecursionlimit
