@@ -88,7 +88,7 @@ _STORES = {
 class V:
     """A stack entry: a Python expression and what it depends on."""
 
-    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe")
+    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe", "hi")
 
     def __init__(
         self,
@@ -100,6 +100,7 @@ class V:
         raw: str | None = None,
         rbits: int = 0,
         rsafe: bool = False,
+        hi: int | None = None,
     ) -> None:
         self.e = e  # value expression
         self.names = names  # local/slot variables read
@@ -113,10 +114,13 @@ class V:
         # raw is a sum (or product, left shift) of non-negative terms with
         # no constant >= 2**31: not expected to wrap (see _addr).
         self.rsafe = rsafe
+        # An upper bound of the (exact) value, when smaller than its type's
+        # maximum: sums and products of small values need no wrap.
+        self.hi = hi
 
 
 def const(e: str) -> V:
-    return V(e, simple=True)
+    return V(e, simple=True, hi=int(e) if e.isdigit() else None)
 
 
 _NO_NAMES: frozenset[str] = frozenset()
@@ -950,7 +954,7 @@ class Translator:
             self.push(V(view, _NO_NAMES, True))
             return
         e = _LOADS[OPS[op].name].format(a=self.address(a, off))
-        self.push(V(e, a.names, True))
+        self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
         v = self.pop()
@@ -1096,6 +1100,7 @@ class Translator:
                 names,
                 unsafe,
                 cond.format(*es) if cond else None,
+                hi=1 if cond else _bound(info.name, args),
             )
         )
 
@@ -1107,6 +1112,13 @@ class Translator:
         width = 32 if name[:3] == "i32" else 64
         in_width = 64 if name == "i32.wrap_i64" else width
         mask = "0xFFFFFFFF" if width == 32 else "0xFFFFFFFFFFFFFFFF"
+        bounded = _bounded(name, args, width)
+        if bounded is not None:
+            # The result cannot leave the type's range: no wrap at all.
+            e, hi = bounded
+            names = _NO_NAMES.union(*(a.names for a in args))
+            self.push(V(e, names, any(a.unsafe for a in args), hi=hi))
+            return
         rs: list[str] = []
         bs: list[int] = []
         loose = False
@@ -1139,7 +1151,11 @@ class Translator:
             # operands are.
             exact = not loose or (op == "and" and not all(a.raw is not None for a in args))
             if exact:
-                self.push(V(raw, names, unsafe))
+                hi = None
+                if op == "and":
+                    his = [a.hi for a in args if a.hi is not None and a.raw is None]
+                    hi = min(his) if his else None
+                self.push(V(raw, names, unsafe, hi=hi))
                 return
             rbits = max(bs)
         elif op == "wrap_i64":
@@ -1389,6 +1405,58 @@ def _retryable(line: str) -> bool:
     if line.startswith(_COMPOUND):
         return False
     return all(_PURE_CALL.fullmatch(name) for name in _CALL.findall(line))
+
+
+# Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u.
+_LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF}
+
+
+def _bound(name: str, args: list[V]) -> int | None:
+    """An upper bound of the result of a non-wrapping operation, if it is
+    known to be small (bit counts, shifts right and remainders by
+    constants)."""
+    op = name[4:]
+    if op in ("clz", "ctz", "popcnt"):
+        return 32 if name[:3] == "i32" else 64
+    if op in ("shr_u", "rem_u") and _int_const(args[1]):
+        c = int(args[1].e)
+        if op == "rem_u":
+            return c - 1 if c else None
+        full = 0xFFFFFFFF if name[:3] == "i32" else 0xFFFFFFFFFFFFFFFF
+        top = full if args[0].hi is None else args[0].hi
+        return top >> (c & (31 if name[:3] == "i32" else 63))
+    return None
+
+
+def _bounded(name: str, args: list[V], width: int) -> tuple[str, int] | None:
+    """``(expression, bound)`` of an ``add``/``sub``/``mul``/``shl`` whose
+    operands' bounds keep the exact result within ``width`` bits."""
+    op = name[4:]
+    if op not in ("add", "sub", "mul", "shl") or name == "i32.wrap_i64":
+        return None
+    a, b = args
+    limit = 1 << width
+    if op == "sub":
+        # c - v with v <= c: never below zero.
+        if _int_const(a) and b.hi is not None and b.hi <= int(a.e):
+            return f"({a.e} - {b.e})", int(a.e)
+        return None
+    if a.hi is None or b.hi is None:
+        return None
+    if op == "add":
+        hi = a.hi + b.hi
+        e = f"({a.e} + {b.e})"
+    elif op == "mul":
+        hi = a.hi * b.hi
+        e = f"({a.e} * {b.e})"
+    elif _int_const(b):
+        k = int(b.e) & (width - 1)
+        hi = a.hi << k
+        e = f"({a.e} << {k})"
+    else:  # a variable shift count: at most width - 1
+        hi = a.hi << (width - 1)
+        e = f"({a.e} << ({b.e} & {width - 1}))"
+    return (e, hi) if hi < limit else None
 
 
 def _node_id(f: Frame) -> int:
