@@ -112,7 +112,7 @@ class V:
         self.raw = raw
         self.rbits = rbits
         # raw is a sum (or product, left shift) of non-negative terms with
-        # no constant >= 2**31: not expected to wrap (see _addr).
+        # no constant >= 2**31: not expected to wrap (see Translator.address).
         self.rsafe = rsafe
         # An upper bound of the (exact) value, when smaller than its type's
         # maximum: sums and products of small values need no wrap.
