@@ -266,11 +266,8 @@ class Translator:
         effects before its accesses: no calls). Elsewhere the wrapped form.
         """
         if a.raw is None or not a.rsafe:
-            return a.e if not off else f"{a.e} + {off}"
-        fast, slow = a.raw, a.e
-        if off:
-            fast, slow = f"{fast} + {off}", f"{slow} + {off}"
-        self.forms.append((fast, slow))
+            return _offset(a.e, off)
+        self.forms.append((_offset(a.raw, off), _offset(a.e, off)))
         return f"\x00{len(self.forms) - 1}\x00"
 
     def render(self, line: str, which: int) -> str:
@@ -936,14 +933,13 @@ class Translator:
     def op_load(self, i: int, op: int, memarg: tuple) -> None:
         a = self.pop()
         off = memarg[1]
-        addr = a.e if not off else f"{a.e} + {off}"
         if op == _F32_LOAD:
             # Fast path: struct's f32 -> double conversion is exact except
             # for signalling NaNs (it quiets them), which the helper keeps.
             self.flush_unsafe()
             if not a.simple:
                 a = self.materialize(a)
-                addr = a.e if not off else f"{a.e} + {off}"
+            addr = _offset(a.e, off)
             t = self.fresh()
             self.emit(f"{t} = _ldf(M, {addr})[0]")
             self.emit(f"if {t} != {t}: {t} = _ldf32(M, {addr})")
@@ -961,13 +957,12 @@ class Translator:
         a = self.pop()
         self.flush_unsafe()
         off = memarg[1]
-        addr = a.e if not off else f"{a.e} + {off}"
         if op == _F32_STORE:
             # Fast path for every value but NaN (whose f32 payload the
             # helper writes exactly).
             if not a.simple and a.unsafe:
                 a = self._copy(a)
-                addr = a.e if not off else f"{a.e} + {off}"
+            addr = _offset(a.e, off)
             if not v.simple:
                 v = self._copy(v)
             self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
@@ -1457,6 +1452,12 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int] | None:
         hi = a.hi << (width - 1)
         e = f"({a.e} << ({b.e} & {width - 1}))"
     return (e, hi) if hi < limit else None
+
+
+def _offset(e: str, off: int) -> str:
+    """Address expression ``e`` plus a memarg offset (never wrapped: the
+    effective address is a 33-bit sum)."""
+    return f"{e} + {off}" if off else e
 
 
 def _node_id(f: Frame) -> int:
