@@ -392,8 +392,8 @@ class Translator:
         root.base_indent = 1
         self.frames.append(root)
         nparams = len(self.type.params)
-        self.suspect = frozenset(f"l{x}" for x in _negative_locals(body))
-        assigned = _set_before_read(body)
+        assigned, sets = _local_writes(body)
+        self.suspect = frozenset(f"l{x}" for x in _negative_locals(body, sets))
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
@@ -1464,20 +1464,20 @@ def _node_id(f: Frame) -> int:
     return f.node.id
 
 
-def _negative_locals(body: list) -> set[int]:
+def _negative_locals(body: list, sets: list[int]) -> set[int]:
     """i32 locals that may hold "negative" numbers used in additions: set to
     a constant >= 2**31, or from such a local (copied, or plus/minus
     something: a loop counter running from -32768 up to 0). Sums with them
     are expected to wrap, so their addresses keep the wrapped form (see
-    address()). (``x + 0xFFFFFFFF`` is ``x - 1``: not itself negative.)"""
+    address()). (``x + 0xFFFFFFFF`` is ``x - 1``: not itself negative.)
+    ``sets`` are the indices of the body's local.set/local.tee."""
     sus: set[int] = set()
-    sets = [k for k, ins in enumerate(body) if (ins[0] == 0x21 or ins[0] == 0x22) and k]
     changed = True
     while changed:
         changed = False
         for k in sets:
             x = body[k][1]
-            if x in sus:
+            if x in sus or not k:
                 continue
             p1 = body[k - 1]
             hit = (p1[0] == 0x41 and p1[1] >= 0x80000000) or (
@@ -1493,16 +1493,19 @@ def _negative_locals(body: list) -> set[int]:
     return sus
 
 
-def _set_before_read(body: list) -> set[int]:
-    """Locals whose first use is a ``local.set``/``local.tee`` outside every
-    block: they need no zero initialisation at function entry."""
+def _local_writes(body: list) -> tuple[set[int], list[int]]:
+    """One pass over the body: the locals whose first use is a
+    ``local.set``/``local.tee`` outside every block (they need no zero
+    initialisation at function entry), and the indices of all sets and tees."""
     seen: set[int] = set()
     assigned: set[int] = set()
+    sets: list[int] = []
     depth = 0
-    for op, imm, _ in body:
+    for k, (op, imm, _) in enumerate(body):
         if op == 0x20:  # local.get
             seen.add(imm)
         elif op == 0x21 or op == 0x22:  # local.set, local.tee
+            sets.append(k)
             if imm not in seen:
                 seen.add(imm)
                 if depth == 0:
@@ -1511,7 +1514,7 @@ def _set_before_read(body: list) -> set[int]:
             depth += 1
         elif op == 0x0B:
             depth -= 1
-    return assigned
+    return assigned, sets
 
 
 def _const_view(op: int, a: V, off: int) -> str | None:
