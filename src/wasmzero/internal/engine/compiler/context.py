@@ -19,6 +19,9 @@ class ModuleContext:
     # "const" (immutable ns variable), or "cell" (shared GlobalInstance).
     global_modes: list[str]
     num_imported_funcs: int
+    # Known alignment of each global (align.py), computed when a function
+    # is first translated.
+    global_align: list[int] | None = None
 
     @classmethod
     def of(cls, module: Module) -> ModuleContext:

@@ -27,6 +27,7 @@ from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
+from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 
@@ -88,7 +89,7 @@ _STORES = {
 class V:
     """A stack entry: a Python expression and what it depends on."""
 
-    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe", "hi")
+    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe", "hi", "al")
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class V:
         rbits: int = 0,
         rsafe: bool = False,
         hi: int | None = None,
+        al: int = 0,
     ) -> None:
         self.e = e  # value expression
         self.names = names  # local/slot variables read
@@ -117,17 +119,22 @@ class V:
         # An upper bound of the (exact) value, when smaller than its type's
         # maximum: sums and products of small values need no wrap.
         self.hi = hi
+        # Known zero low bits of an i32 value (see align.py).
+        self.al = al
 
 
 def const(e: str) -> V:
-    return V(e, simple=True, hi=int(e) if e.isdigit() else None)
+    if e.isdigit():
+        n = int(e)
+        return V(e, simple=True, hi=n, al=const_alignment(n))
+    return V(e, simple=True)
 
 
 _NO_NAMES: frozenset[str] = frozenset()
 
 
-def var(name: str) -> V:
-    return V(name, frozenset((name,)), simple=True)
+def var(name: str, al: int = 0) -> V:
+    return V(name, frozenset((name,)), simple=True, al=al)
 
 
 class Frame:
@@ -270,6 +277,22 @@ class Translator:
         self.forms.append((_offset(a.raw, off), _offset(a.e, off)))
         return f"\x00{len(self.forms) - 1}\x00"
 
+    def aligned_view(self, op: int, a: V, off: int) -> str | None:
+        """``MVx[address >> k]`` for an access whose address is known to be
+        aligned to its size (a view never reads across the end of memory:
+        its length is a multiple of the page size)."""
+        view = _VIEWS.get(op)
+        if view is None:
+            return None
+        name, size = view
+        shift = size.bit_length() - 1
+        if a.al < shift or off & (size - 1):
+            return None
+        addr = self.address(a, off)
+        if not addr.isidentifier():
+            addr = f"({addr})"
+        return f"{name}[{addr} >> {shift}]"
+
     def render(self, line: str, which: int) -> str:
         """``line`` with its address markers replaced by their unwrapped
         (``which`` 0) or wrapped (1) forms."""
@@ -341,7 +364,7 @@ class Translator:
     def _copy(self, v: V) -> V:
         t = self.fresh()
         self.emit(f"{t} = {v.e}")
-        return var(t)
+        return var(t, v.al)
 
     def assign(self, name: str, v: V) -> None:
         """``name = v``, keeping other pending entries that read ``name``
@@ -394,6 +417,13 @@ class Translator:
         nparams = len(self.type.params)
         assigned, sets = _local_writes(body)
         self.suspect = frozenset(f"l{x}" for x in _negative_locals(body, sets))
+        ctx = self.ctx
+        if ctx.global_align is None:
+            ctx.global_align = global_alignment(ctx.module, ctx.func_types)
+        self.global_al = ctx.global_align
+        self.read_al, self.fixed_al = read_alignment(
+            body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
+        )
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
@@ -904,7 +934,8 @@ class Translator:
         )
 
     def op_local_get(self, i: int, x: int) -> None:
-        self.stack.append(var(f"l{x}"))
+        al = self.read_al.get(i)
+        self.stack.append(var(f"l{x}", self.fixed_al[x] if al is None else al))
 
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
@@ -913,13 +944,14 @@ class Translator:
     def op_local_tee(self, i: int, x: int) -> None:
         v = self.pop()
         self.assign(f"l{x}", v)
-        self.stack.append(var(f"l{x}"))
+        self.stack.append(var(f"l{x}", max(v.al, self.read_al.get(i, 0))))
 
     def op_global_get(self, i: int, x: int) -> None:
+        al = self.global_al[x]
         if self.ctx.global_modes[x] == "const":
-            self.stack.append(V(f"g{x}", simple=True))
+            self.stack.append(V(f"g{x}", simple=True, al=al))
         else:
-            self.stack.append(V(global_read(self.ctx, x), unsafe=True))
+            self.stack.append(V(global_read(self.ctx, x), unsafe=True, al=al))
 
     def op_global_set(self, i: int, x: int) -> None:
         v = self.pop()
@@ -949,6 +981,10 @@ class Translator:
         if view is not None:
             self.push(V(view, _NO_NAMES, True))
             return
+        view = self.aligned_view(op, a, off)
+        if view is not None:
+            self.push(V(view, a.names, True, hi=_LOAD_HI.get(op)))
+            return
         e = _LOADS[OPS[op].name].format(a=self.address(a, off))
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
@@ -967,7 +1003,7 @@ class Translator:
                 v = self._copy(v)
             self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
             return
-        view = _const_view(op, a, off)
+        view = _const_view(op, a, off) or self.aligned_view(op, a, off)
         if view is not None:
             self.emit(f"{view} = {v.e}")
             return
@@ -1106,6 +1142,17 @@ class Translator:
         ``((a + b) ^ c) & M``)."""
         width = 32 if name[:3] == "i32" else 64
         in_width = 64 if name == "i32.wrap_i64" else width
+        n0 = len(self.stack)
+        self._numeric_wrapping(name, sem, args, width, in_width)
+        op = _ALIGN_OPS.get(name)
+        if op is not None and len(self.stack) > n0:
+            b = args[1]
+            shift = int(b.e) & 31 if op == _SHL_OP and _int_const(b) else None
+            self.stack[-1].al = combine(op, args[0].al, b.al, shift)
+
+    def _numeric_wrapping(
+        self, name: str, sem: Any, args: list[V], width: int, in_width: int
+    ) -> None:
         mask = "0xFFFFFFFF" if width == 32 else "0xFFFFFFFFFFFFFFFF"
         bounded = _bounded(name, args, width)
         if bounded is not None:
@@ -1386,7 +1433,20 @@ _VIEWS = {
 }
 
 
+# Opcode -> the alignment (log2 of the size) its typed view needs.
+_VIEW_SHIFT = {op: size.bit_length() - 1 for op, (_, size) in _VIEWS.items()}
 _MARK = re.compile("\x00([0-9]+)\x00")
+# i32 operators whose result's alignment follows from their operands' (align.py).
+_SHL_OP = 0x74
+_ALIGN_OPS = {
+    "i32.add": 0x6A,
+    "i32.sub": 0x6B,
+    "i32.mul": 0x6C,
+    "i32.and": 0x71,
+    "i32.or": 0x72,
+    "i32.xor": 0x73,
+    "i32.shl": _SHL_OP,
+}
 _CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\(")
 # Calls a retried statement may make: memory access and pure numeric helpers.
 _PURE_CALL = re.compile(r"_ld\w*|_st\w*|_n_\w+|_f32nan|_f64nan|bit_length|int|float|abs")

@@ -1,0 +1,428 @@
+"""Known alignment of i32 values: how many low bits of the values a local
+or global can hold are known to be zero (capped at ``CAP``).
+
+A load or store whose address is known to be aligned to its size indexes a
+typed memoryview (``MVd[a >> 3]``) instead of calling ``struct``, with no
+alignment test. C code addresses arrays of doubles and words from aligned
+bases (the stack pointer, static arrays) plus scaled indices and multiples
+of the element size, so most of its accesses in loops qualify.
+
+No stack simulation: the value a ``local.set`` (``global.set``, load or
+store address) takes is the expression tree that ends just before it, read
+backwards through a few operators (constants, variables, ``add``, ``sub``,
+``mul``, ``and``, ``or``, ``xor``, ``shl``); anything else counts as
+unaligned. Only the locals that the addresses of accesses inside loops
+depend on are tracked, and only those that some set could make aligned.
+
+Locals: compilers reuse them (parameters too) for unrelated values, a
+counter in one loop and a pointer in the next, so the claims are per read,
+from an abstract interpretation over the structured control flow (a state:
+the alignment of every tracked local; merges take minimums; a loop is walked
+again until its header state is stable). Globals (the stack pointer): one
+claim per global, the minimum over its initial value and every
+``global.set`` in the module, whose locals get one flow-insensitive claim
+each (the minimum over their sets; a parameter claims nothing). Both are
+inductive invariants: every assignment keeps the claims, given they held
+before it. Imported and exported mutable globals (the host may write them)
+claim nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...wasm.instructions import OPS
+from ...wasm.module import Module
+from ...wasm.types import EXTERN_GLOBAL, I32
+
+CAP = 3  # 8-byte accesses are the widest a view serves
+
+_I32_CONST = 0x41
+_LOCAL_GET = 0x20
+_LOCAL_SET = 0x21
+_LOCAL_TEE = 0x22
+_GLOBAL_GET = 0x23
+_GLOBAL_SET = 0x24
+_ADD, _SUB, _MUL, _AND, _OR, _XOR, _SHL = 0x6A, 0x6B, 0x6C, 0x71, 0x72, 0x73, 0x74
+_BINARY = frozenset((_ADD, _SUB, _MUL, _AND, _OR, _XOR, _SHL))
+_LOCAL_OPS = frozenset((_LOCAL_GET, _LOCAL_SET, _LOCAL_TEE))
+_SET_OPS = frozenset((_LOCAL_SET, _LOCAL_TEE, _GLOBAL_SET))
+_LEAVES = frozenset((_I32_CONST, 0x42, 0x43, 0x44, _LOCAL_GET, _GLOBAL_GET))
+_MAX_TREE = 64
+_MAX_DEPTH = 12  # operators read backwards from one set
+
+
+def const_alignment(value: int) -> int:
+    """Known zero low bits of an i32 constant."""
+    value &= 0xFFFFFFFF
+    if not value:
+        return CAP
+    return min(CAP, (value & -value).bit_length() - 1)
+
+
+def combine(op: int, a: int, b: int, shift: int | None = None) -> int:
+    """Alignment of ``a op b`` from its operands' (``shift``: the constant
+    shift count of an ``shl``, if it is one)."""
+    if op == _AND:
+        return max(a, b)
+    if op == _MUL:
+        return min(CAP, a + b)
+    if op == _SHL:
+        return min(CAP, a + shift) if shift is not None else a
+    return min(a, b)  # add, sub, or, xor
+
+
+def _expr(body: list, k: int, read: Any, globs: list[int], depth: int = 0) -> tuple[int, int]:
+    """(alignment, first index) of the expression tree whose last
+    instruction is ``body[k]``; first index -1 when the tree's extent is
+    unknown (its value then counts as unaligned where the extent matters).
+    ``read(k, x)``: the alignment of local ``x`` read by ``body[k]``."""
+    op, imm, _ = body[k]
+    if op == _I32_CONST:
+        return const_alignment(imm), k
+    if op == _LOCAL_GET:
+        return read(k, imm), k
+    if op == _GLOBAL_GET:
+        return globs[imm], k
+    if depth >= _MAX_DEPTH or k == 0:
+        return 0, -1
+    if op == _LOCAL_TEE:
+        return _expr(body, k - 1, read, globs, depth + 1)
+    if op not in _BINARY:
+        return 0, -1
+    b, start = _expr(body, k - 1, read, globs, depth + 1)
+    shift = None
+    if op == _SHL:
+        prev = body[k - 1]
+        if prev[0] == _I32_CONST:
+            shift = prev[1] & 31
+    if start <= 0:
+        # The left operand cannot be found; some operators need only the right.
+        if op == _AND or op == _MUL:
+            return b, -1
+        if op == _SHL and shift is not None:
+            return min(CAP, shift), -1
+        return 0, -1
+    a, start = _expr(body, start - 1, read, globs, depth + 1)
+    return combine(op, a, b, shift), start
+
+
+def _start(body: list, k: int, depth: int = 0) -> int:
+    """The first index of the expression tree whose last instruction is
+    ``body[k]`` (operators with a fixed signature, constants, variables,
+    ``local.tee``, ``select``), or -1."""
+    op, imm, _ = body[k]
+    if op in _LEAVES:
+        return k
+    if depth >= _MAX_TREE:
+        return -1
+    if op == _LOCAL_TEE:
+        n = 1
+    elif op == 0x1B or op == 0x1C:  # select
+        n = 3
+    else:
+        info = OPS.get(op)
+        if info is None or info.sig is None or len(info.sig[1]) != 1:
+            return -1
+        n = len(info.sig[0])
+    for _ in range(n):
+        if k <= 0:
+            return -1
+        k = _start(body, k - 1, depth + 1)
+        if k < 0:
+            return -1
+    return k
+
+
+def _optimistic(body: list, k: int, globs: list[int], found: set[int]) -> int:
+    """The alignment of the tree ending at ``body[k]`` if every local read
+    were fully aligned; adds the locals it reads to ``found``."""
+
+    def probe(j: int, x: int) -> int:
+        found.add(x)
+        return CAP
+
+    return _expr(body, k, probe, globs)[0]
+
+
+def _closure(
+    body: list,
+    sets: dict[int, list[int]],
+    demand: set[int],
+    local_types: list[int],
+    globs: list[int],
+) -> tuple[list[int], dict[int, set[int]]]:
+    """Grow ``demand`` (locals) by the locals their sets' values read, where
+    those values could be aligned. Returns the best alignment any set of
+    each local could give, and the locals each such set reads."""
+    best = [0] * len(local_types)
+    deps: dict[int, set[int]] = {}
+    work = list(demand)
+    while work:
+        x = work.pop()
+        if local_types[x] != I32:
+            continue
+        for k in sets.get(x, ()):
+            found: set[int] = set()
+            a = _optimistic(body, k - 1, globs, found)
+            if a:
+                deps[k] = found
+                if a > best[x]:
+                    best[x] = a
+                for y in found - demand:
+                    demand.add(y)
+                    work.append(y)
+    return best, deps
+
+
+_UNARY = (0, 1, 3, 7)
+_BINARY_OF = (0, 1, 1, 2, 2, 2, 2, 3)  # only 0, 1, 3, 7 occur
+
+
+def _merge(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+class _Frame:
+    __slots__ = ("loop", "start", "entry", "out", "back")
+
+    def __init__(self, loop: bool, start: int, entry: int | None) -> None:
+        self.loop = loop
+        self.start = start  # index (in the walk) of the block instruction
+        self.entry = entry  # state on entry (loop header, if's else arm)
+        self.out: int | None = None  # merged states branching to the end
+        self.back: int | None = None  # merged states branching to a loop
+
+
+# Bodies longer than this are not analysed (libc's printf_core and fmt_fp:
+# big, cold, and nested deep enough to make the walk costly).
+_MAX_BODY = 3000
+_CONTROL = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
+
+
+def read_alignment(
+    body: list,
+    local_types: list[int],
+    nparams: int,
+    globs: list[int],
+    sets: list[int],
+    wanted: dict[int, int],
+) -> tuple[dict[int, int], list[int]]:
+    """The alignment of the value each ``local.get`` (and ``local.tee``) of
+    the body reads: ``reads[k]`` for instruction ``k``, else ``fixed[x]`` for
+    local ``x``. ``sets``: the indices of the body's sets and tees;
+    ``wanted``: the opcodes of the accesses that can use alignment, and the
+    alignment they need."""
+    fixed = [CAP if k >= nparams else 0 for k in range(len(local_types))]
+    for k in sets:
+        fixed[body[k][1]] = 0
+    reads: dict[int, int] = {}
+    if len(body) > _MAX_BODY:
+        return reads, fixed
+    # The locals that the addresses of accesses inside loops depend on.
+    demand: set[int] = set()
+    loops = 0
+    stack: list[bool] = []
+    for k, ins in enumerate(body):
+        op = ins[0]
+        if op == 0x02 or op == 0x04:
+            stack.append(False)
+        elif op == 0x03:
+            stack.append(True)
+            loops += 1
+        elif op == 0x0B:
+            if stack and stack.pop():
+                loops -= 1
+        elif loops:
+            need = wanted.get(op)
+            if need is not None and not ins[1][1] & ((1 << need) - 1):
+                found: set[int] = set()
+                if OPS[op].sig[1]:  # a load: the address ends just before
+                    a = _optimistic(body, k - 1, globs, found)
+                else:
+                    s = _start(body, k - 1)
+                    a = _optimistic(body, s - 1, globs, found) if s > 0 else 0
+                if a >= need:
+                    demand |= found
+    if not demand:
+        return reads, fixed
+    by_local: dict[int, list[int]] = {}
+    for k in sets:
+        if k:
+            by_local.setdefault(body[k][1], []).append(k)
+    best, deps = _closure(body, by_local, demand, local_types, globs)
+    slot = {x: n for n, x in enumerate(x for x in demand if best[x])}
+    if not slot:
+        return reads, fixed
+    # Sets whose value reads no tracked local have a constant alignment.
+    known: dict[int, int] = {}
+    for x in slot:
+        for k in by_local[x]:
+            found = deps.get(k)
+            if found is None:
+                known[k] = 0
+            elif not any(y in slot for y in found):
+                known[k] = _expr(body, k - 1, lambda j, y: fixed[y], globs)[0]
+    events = [
+        k
+        for k, ins in enumerate(body)
+        if ins[0] in _CONTROL or (ins[0] in _LOCAL_OPS and ins[1] in slot)
+    ]
+    # A state is one int: three bits per tracked local, its alignment in
+    # unary (0, 1, 3, 7), so that a merge (minimums) is a bitwise and.
+    shift = {x: 3 * n for x, n in slot.items()}
+    state: int | None = 0
+    for x, sh in shift.items():
+        if x >= nparams:  # locals start at zero; parameters claim nothing
+            state |= 7 << sh
+    frames: list[_Frame] = [_Frame(False, -1, None)]
+    headers: dict[int, int] = {}  # the last stable state of each loop
+
+    def read(k: int, x: int) -> int:
+        return reads[k] if x in slot else fixed[x]
+
+    n = len(events)
+    budget = 3 * n + 100  # loops walked again, nested ones more than once
+    e = 0
+    while e < n:
+        budget -= 1
+        if not budget:
+            return {}, fixed  # too costly for this function: no claims
+        k = events[e]
+        op, imm, _ = body[k]
+        if op == _LOCAL_GET:
+            if state is not None:
+                reads[k] = _BINARY_OF[(state >> shift[imm]) & 7]
+        elif op == _LOCAL_SET or op == _LOCAL_TEE:
+            if state is not None:
+                a = known.get(k)
+                if a is None:
+                    a = _expr(body, k - 1, read, globs)[0]
+                sh = shift[imm]
+                state = (state & ~(7 << sh)) | (_UNARY[a] << sh)
+                if op == _LOCAL_TEE:
+                    reads[k] = a
+        elif op == 0x02:  # block
+            frames.append(_Frame(False, e, None))
+        elif op == 0x03:  # loop
+            if state is not None:
+                # Walked before (an outer loop is walked again): start from
+                # what the branches back brought then.
+                h = headers.get(e)
+                if h is not None:
+                    state &= h
+            frames.append(_Frame(True, e, state))
+        elif op == 0x04:  # if
+            frames.append(_Frame(False, e, state))
+        elif op == 0x05:  # else
+            f = frames[-1]
+            f.out = _merge(f.out, state)
+            state = f.entry
+            f.entry = None  # the else arm is taken: no implicit one
+        elif op == 0x0B:  # end
+            f = frames.pop()
+            if f.loop:
+                header = _merge(f.entry, f.back)
+                if header is not None and header != f.entry:
+                    # A branch back brought lower claims: walk the body again.
+                    f.entry = header
+                    f.back = None
+                    frames.append(f)
+                    state = header
+                    e = f.start + 1
+                    continue
+                if header is not None:
+                    headers[f.start] = header
+            elif f.entry is not None:
+                state = _merge(state, f.entry)  # an if without else
+            state = _merge(state, f.out)
+        elif op == 0x0C or op == 0x0D:  # br, br_if
+            if state is not None:
+                f = frames[-1 - imm]
+                if f.loop:
+                    f.back = _merge(f.back, state)
+                else:
+                    f.out = _merge(f.out, state)
+            if op == 0x0C:
+                state = None
+        elif op == 0x0E:  # br_table
+            if state is not None:
+                labels, default = imm
+                for d in set(labels) | {default}:
+                    f = frames[-1 - d]
+                    if f.loop:
+                        f.back = _merge(f.back, state)
+                    else:
+                        f.out = _merge(f.out, state)
+            state = None
+        elif op == 0x0F or op == 0x00:  # return, unreachable
+            state = None
+        e += 1
+    return reads, fixed
+
+
+def global_alignment(module: Module, func_types: list) -> list[int]:
+    """Claims for every global of ``module``."""
+    gtypes = module.all_globals()
+    nimp = module.num_imported_globals
+    exported = {e.index for e in module.exports if e.kind == EXTERN_GLOBAL}
+    globs = []
+    for i, gt in enumerate(gtypes):
+        a = 0
+        if i >= nimp and gt.val_type == I32 and (not gt.mutable or i not in exported):
+            init = module.globals[i - nimp].init
+            if init and init[0][0] == _I32_CONST:
+                a = const_alignment(init[0][1])
+        globs.append(a)
+    if not any(globs):
+        return globs
+    # Per function that sets a global that claims something: those sets,
+    # and the sets of the locals their values read.
+    users = []
+    nfuncs = module.num_imported_funcs
+    for n, code in enumerate(module.codes):
+        body = code.body
+        ks = [k for k, ins in enumerate(body) if ins[0] in _SET_OPS and k]
+        sites = [k for k in ks if body[k][0] == _GLOBAL_SET and globs[body[k][1]]]
+        if not sites:
+            continue
+        demand: set[int] = set()
+        for k in sites:
+            _optimistic(body, k - 1, globs, demand)
+        nparams = len(func_types[n + nfuncs].params)
+        types = list(func_types[n + nfuncs].params) + list(code.locals)
+        demand = {x for x in demand if x >= nparams and types[x] == I32}
+        local_sets = [k for k in ks if body[k][0] != _GLOBAL_SET and body[k][1] in demand]
+        users.append((body, sites, demand, local_sets))
+    # One claim per local, from its sets' values with every other local
+    # read counting as unaligned (the stack pointer goes through one local:
+    # ``sp = g - 32; g = sp; ...; g = sp + 32``).
+    changed = True
+    while changed:
+        changed = False
+        for body, sites, demand, local_sets in users:
+            locs = dict.fromkeys(demand, CAP)
+            for k in local_sets:
+                x = body[k][1]
+                if locs[x]:
+                    locs[x] = min(locs[x], _expr(body, k - 1, _unaligned, globs)[0])
+
+            def read(k: int, x: int, locs: dict[int, int] = locs) -> int:
+                return locs.get(x, 0)
+
+            for k in sites:
+                g = body[k][1]
+                if globs[g]:
+                    a = _expr(body, k - 1, read, globs)[0]
+                    if a < globs[g]:
+                        globs[g] = a
+                        changed = True
+    return globs
+
+
+def _unaligned(k: int, x: int) -> int:
+    return 0
