@@ -30,6 +30,7 @@ from ...wasm.types import F32, F64, I32, I64, V128
 from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
+from .counters import counter_ranges
 
 
 def _semantics(name: str) -> Any:
@@ -89,7 +90,19 @@ _STORES = {
 class V:
     """A stack entry: a Python expression and what it depends on."""
 
-    __slots__ = ("e", "names", "unsafe", "cond", "simple", "raw", "rbits", "rsafe", "hi", "al")
+    __slots__ = (
+        "e",
+        "names",
+        "unsafe",
+        "cond",
+        "simple",
+        "raw",
+        "rbits",
+        "rsafe",
+        "hi",
+        "lo",
+        "al",
+    )
 
     def __init__(
         self,
@@ -103,6 +116,7 @@ class V:
         rsafe: bool = False,
         hi: int | None = None,
         al: int = 0,
+        lo: int = 0,
     ) -> None:
         self.e = e  # value expression
         self.names = names  # local/slot variables read
@@ -119,6 +133,7 @@ class V:
         # An upper bound of the (exact) value, when smaller than its type's
         # maximum: sums and products of small values need no wrap.
         self.hi = hi
+        self.lo = lo  # a lower bound, where hi is known
         # Known zero low bits of an i32 value (see align.py).
         self.al = al
 
@@ -421,6 +436,7 @@ class Translator:
         if ctx.global_align is None:
             ctx.global_align = global_alignment(ctx.module, ctx.func_types)
         self.global_al = ctx.global_align
+        self.counter_range = counter_ranges(body)
         self.read_al, self.fixed_al = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
@@ -935,7 +951,11 @@ class Translator:
 
     def op_local_get(self, i: int, x: int) -> None:
         al = self.read_al.get(i)
-        self.stack.append(var(f"l{x}", self.fixed_al[x] if al is None else al))
+        v = var(f"l{x}", self.fixed_al[x] if al is None else al)
+        r = self.counter_range.get(i)
+        if r is not None:
+            v.lo, v.hi = r
+        self.stack.append(v)
 
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
@@ -1157,9 +1177,9 @@ class Translator:
         bounded = _bounded(name, args, width)
         if bounded is not None:
             # The result cannot leave the type's range: no wrap at all.
-            e, hi = bounded
+            e, hi, lo = bounded
             names = _NO_NAMES.union(*(a.names for a in args))
-            self.push(V(e, names, any(a.unsafe for a in args), hi=hi))
+            self.push(V(e, names, any(a.unsafe for a in args), hi=hi, lo=lo))
             return
         rs: list[str] = []
         bs: list[int] = []
@@ -1483,18 +1503,24 @@ def _bound(name: str, args: list[V]) -> int | None:
     return None
 
 
-def _bounded(name: str, args: list[V], width: int) -> tuple[str, int] | None:
-    """``(expression, bound)`` of an ``add``/``sub``/``mul``/``shl`` whose
-    operands' bounds keep the exact result within ``width`` bits."""
+def _bounded(name: str, args: list[V], width: int) -> tuple[str, int, int] | None:
+    """``(expression, upper bound, lower bound)`` of an
+    ``add``/``sub``/``mul``/``shl`` whose operands' bounds keep the exact
+    result within ``width`` bits, or of an ``x + c``/``x - c`` whose range
+    of ``x`` makes it always wrap around."""
     op = name[4:]
     if op not in ("add", "sub", "mul", "shl") or name == "i32.wrap_i64":
         return None
     a, b = args
     limit = 1 << width
+    if op in ("add", "sub"):
+        shifted = _shifted_range(op, a, b, limit)
+        if shifted is not None:
+            return shifted
     if op == "sub":
         # c - v with v <= c: never below zero.
         if _int_const(a) and b.hi is not None and b.hi <= int(a.e):
-            return f"({a.e} - {b.e})", int(a.e)
+            return f"({a.e} - {b.e})", int(a.e), 0
         return None
     if a.hi is None or b.hi is None:
         return None
@@ -1511,7 +1537,26 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int] | None:
     else:  # a variable shift count: at most width - 1
         hi = a.hi << (width - 1)
         e = f"({a.e} << ({b.e} & {width - 1}))"
-    return (e, hi) if hi < limit else None
+    return (e, hi, 0) if hi < limit else None
+
+
+def _shifted_range(op: str, a: V, b: V, limit: int) -> tuple[str, int, int] | None:
+    """``x + c`` or ``x - c`` (``x`` with a known range, ``c`` a constant)
+    as one exact operation when the range says whether it wraps around."""
+    if op == "add" and _int_const(a) and not _int_const(b):
+        a, b = b, a
+    if a.hi is None or not a.lo or not _int_const(b) or _int_const(a):
+        return None
+    c = int(b.e)
+    if op == "sub":
+        c = (limit - c) % limit
+    lo, hi = a.lo + c, a.hi + c
+    if lo >= limit:  # always wraps: subtract
+        d = limit - c
+        return f"({a.e} - {d})", hi - limit, lo - limit
+    if hi < limit:  # never wraps
+        return f"({a.e} + {c})", hi, lo
+    return None
 
 
 def _offset(e: str, off: int) -> str:

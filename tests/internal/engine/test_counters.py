@@ -1,0 +1,99 @@
+"""Loop counters with a known range (internal/engine/compiler/counters.py):
+``base + i`` with ``i`` counting from a "negative" start up to zero is
+computed without a wrap test. The pattern must hold exactly; near misses
+keep the test, and all of them compute what wasmtime computes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from wasmzero import Runtime, Trap
+from wasmzero.internal.binary.decoder import decode_module
+from wasmzero.internal.engine.compiler.counters import counter_ranges
+
+wasmtime = pytest.importorskip("wasmtime")
+
+
+def _loop(start: int, step: int, extra: str = "", tail: str = "") -> str:
+    """Sum the bytes at 2048 + i for i from ``start`` (as i32) up to zero."""
+    return f"""
+(module
+  (memory (export "mem") 1)
+  (data (i32.const 1000) "\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10")
+  (func (export "run") (param $p i32) (result i32)
+    (local $i i32) (local $s i32)
+    (local.set $i (i32.const {start}))
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u (i32.add (local.get $i) (i32.const 1016)))))
+      {extra}
+      (local.get $i) (i32.const {step}) (i32.add) (local.tee $i) (br_if $l))
+    {tail}
+    (local.get $s)))
+"""
+
+
+def _agree(text: str, args: tuple[int, ...]) -> None:
+    """wasmzero and wasmtime return the same, or both trap."""
+    wasm = wasmtime.wat2wasm(text)
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    with Runtime() as rt:
+        mod = rt.instantiate(wasm)
+        for p in args:
+            try:
+                want: object = inst.exports(store)["run"](store, p)
+            except wasmtime.Trap:
+                want = "trap"
+            try:
+                got: object = mod.exported_function("run")(p)
+            except Trap:
+                got = "trap"
+            assert got == want, (text, p)
+
+
+def _ranges(text: str) -> dict[int, tuple[int, int]]:
+    code = decode_module(wasmtime.wat2wasm(text)).codes[0]
+    return counter_ranges(code.body)
+
+
+def test_counter_pattern_and_near_misses() -> None:
+    assert set(_ranges(_loop(-16, 1)).values()) == {(2**32 - 16, 2**32 - 1)}
+    assert set(_ranges(_loop(-16, 4)).values()) == {(2**32 - 16, 2**32 - 4)}
+    # the step does not divide the distance to zero: it could step over it
+    assert _ranges(_loop(-15, 4)) == {}
+    # another set of the counter in the body
+    assert _ranges(_loop(-16, 1, "(local.set $i (local.get $p))")) == {}
+    # another way back to the loop
+    assert _ranges(_loop(-16, 1, "(br_if $l (local.get $p))")) == {}
+    assert _ranges(_loop(-16, 1, "(block (br_table 0 1 (local.get $p)))")) == {}
+    # a branch out of the loop is fine
+    assert _ranges(_loop(-16, 1, "(block (br_table 0 (local.get $p)))")) != {}
+
+
+@pytest.mark.parametrize(
+    "start,step,extra",
+    [
+        (-16, 1, ""),
+        (-16, 4, ""),
+        (-15, 4, ""),
+        (-16, 1, "(local.set $i (i32.add (local.get $i) (local.get $p)))"),
+        (-16, 1, "(br_if $l (i32.and (local.get $p) (local.get $s)))"),
+        (-8, 2, "(if (local.get $p) (then (local.set $p (i32.sub (local.get $p) (i32.const 1)))))"),
+    ],
+)
+def test_counters_compute_what_wasmtime_does(start: int, step: int, extra: str) -> None:
+    _agree(_loop(start, step, extra), (0, 1, 3))
+
+
+def test_random_counter_loops() -> None:
+    r = random.Random(7)
+    for _ in range(40):
+        step = r.choice([1, 2, 4, 8])
+        n = r.randint(1, 40)
+        start = -step * n + r.choice([0, 0, 0, 1])
+        base = r.choice([1016, 2**32 - 16, 3000])
+        text = _loop(start, step).replace("1016", str(base - 2**32 if base >= 2**31 else base))
+        _agree(text, (0,))
