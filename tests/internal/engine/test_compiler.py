@@ -118,7 +118,7 @@ def _hostile_module() -> bytes:
 
 
 _ALLOWED_NAME = re.compile(
-    r"^(?:[lstfgGTF]\d+|TY\d+|M|L|_[a-z0-9_]+|len|int|float|abs|bool|None|True|False)$"
+    r"^(?:[lstfgGTFq]\d+|TY\d+|M|MV[IQdH]|L|_[a-z0-9_]+|len|int|float|abs|bool|None|True|False)$"
 )
 
 

@@ -211,10 +211,10 @@ def read_alignment(
     globs: list[int],
     sets: list[int],
     wanted: dict[int, int],
-) -> tuple[dict[int, int], list[int]]:
+) -> tuple[dict[int, int], list[int], dict[int, int]]:
     """The alignment of the value each ``local.get`` (and ``local.tee``) of
     the body reads: ``reads[k]`` for instruction ``k``, else ``fixed[x]`` for
-    local ``x``. ``sets``: the indices of the body's sets and tees;
+    local ``x``; and the shadows (see _shadows). ``sets``: the indices of the body's sets and tees;
     ``wanted``: the opcodes of the accesses that can use alignment, and the
     alignment they need."""
     fixed = [CAP if k >= nparams else 0 for k in range(len(local_types))]
@@ -222,7 +222,9 @@ def read_alignment(
         fixed[body[k][1]] = 0
     reads: dict[int, int] = {}
     if len(body) > _MAX_BODY:
-        return reads, fixed
+        return reads, fixed, {}
+    set_depth: dict[int, int] = {}  # the deepest loop nesting of each local's sets
+    bases: list[tuple[int, int, int, int]] = []  # (get, local, alignment, depth)
     # The locals that the addresses of accesses inside loops depend on.
     demand: set[int] = set()
     loops = 0
@@ -238,18 +240,30 @@ def read_alignment(
             if stack and stack.pop():
                 loops -= 1
         elif loops:
+            if op == _LOCAL_SET or op == _LOCAL_TEE:
+                if set_depth.get(ins[1], 0) < loops:
+                    set_depth[ins[1]] = loops
+                continue
             need = wanted.get(op)
             if need is not None and not ins[1][1] & ((1 << need) - 1):
-                found: set[int] = set()
                 if OPS[op].sig[1]:  # a load: the address ends just before
-                    a = _optimistic(body, k - 1, globs, found)
+                    end = k - 1
                 else:
-                    s = _start(body, k - 1)
-                    a = _optimistic(body, s - 1, globs, found) if s > 0 else 0
-                if a >= need:
-                    demand |= found
+                    end = _start(body, k - 1) - 1
+                if end < 0:
+                    continue
+                leaves: list[tuple[int, int]] = []
+
+                def probe(j: int, x: int, leaves: list[tuple[int, int]] = leaves) -> int:
+                    leaves.append((j, x))
+                    return CAP
+
+                if _expr(body, end, probe, globs)[0] >= need:
+                    for j, x in leaves:
+                        demand.add(x)
+                        bases.append((j, x, need, loops))
     if not demand:
-        return reads, fixed
+        return reads, fixed, {}
     by_local: dict[int, list[int]] = {}
     for k in sets:
         if k:
@@ -257,7 +271,7 @@ def read_alignment(
     best, deps = _closure(body, by_local, demand, local_types, globs)
     slot = {x: n for n, x in enumerate(x for x in demand if best[x])}
     if not slot:
-        return reads, fixed
+        return reads, fixed, {}
     # Sets whose value reads no tracked local have a constant alignment.
     known: dict[int, int] = {}
     for x in slot:
@@ -291,7 +305,7 @@ def read_alignment(
     while e < n:
         budget -= 1
         if not budget:
-            return {}, fixed  # too costly for this function: no claims
+            return {}, fixed, {}  # too costly for this function: no claims
         k = events[e]
         op, imm, _ = body[k]
         if op == _LOCAL_GET:
@@ -362,7 +376,32 @@ def read_alignment(
         elif op == 0x0F or op == 0x00:  # return, unreachable
             state = None
         e += 1
-    return reads, fixed
+    return reads, fixed, _shadows(bases, reads, fixed, set_depth)
+
+
+def _shadows(
+    bases: list[tuple[int, int, int, int]],
+    reads: dict[int, int],
+    fixed: list[int],
+    set_depth: dict[int, int],
+) -> dict[int, int]:
+    """Locals worth a shadow ``q = l >> k``: aligned bases of accesses in
+    loops deeper than any set of them (a frame pointer, an array's start),
+    so that ``MVd[(l + 24) >> 3]`` becomes ``MVd[q + 3]``. ``{local: k}``,
+    ``k`` the alignment most of its accesses need."""
+    uses: dict[int, dict[int, int]] = {}
+    depth: dict[int, int] = {}
+    for k, x, need, d in bases:
+        al = reads.get(k)
+        if (fixed[x] if al is None else al) >= need:
+            by_need = uses.setdefault(x, {})
+            by_need[need] = by_need.get(need, 0) + 1
+            depth[x] = max(depth.get(x, 0), d)
+    return {
+        x: max(by_need, key=lambda n: (by_need[n], n))
+        for x, by_need in uses.items()
+        if depth[x] > set_depth.get(x, 0)
+    }
 
 
 def global_alignment(module: Module, func_types: list) -> list[int]:

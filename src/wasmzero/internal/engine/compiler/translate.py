@@ -102,6 +102,7 @@ class V:
         "hi",
         "lo",
         "al",
+        "lin",
     )
 
     def __init__(
@@ -134,6 +135,9 @@ class V:
         # maximum: sums and products of small values need no wrap.
         self.hi = hi
         self.lo = lo  # a lower bound, where hi is known
+        # raw as a sum of variables shifted left and a constant:
+        # ((name, shift, alignment of the read), ...), constant
+        self.lin: tuple[tuple[tuple[str, int, int], ...], int] | None = None
         # Known zero low bits of an i32 value (see align.py).
         self.al = al
 
@@ -303,10 +307,50 @@ class Translator:
         shift = size.bit_length() - 1
         if a.al < shift or off & (size - 1):
             return None
+        if a.simple and a.e[0] == "l" and self.shadow.get(int(a.e[1:])) == shift:
+            # l + off, exact (a memarg offset does not wrap), from l's shadow
+            return f"{name}[q{a.e[1:]} + {off >> shift}]" if off else f"{name}[q{a.e[1:]}]"
+        if a.raw is not None and a.rsafe and a.lin is not None:
+            index = self.shadow_index(a.lin, off, shift)
+            if index is not None:
+                # The unwrapped form, tried first (see address()).
+                self.forms.append((index, f"({_offset(a.e, off)}) >> {shift}"))
+                return f"{name}[\x00{len(self.forms) - 1}\x00]"
         addr = self.address(a, off)
         if not addr.isidentifier():
             addr = f"({addr})"
         return f"{name}[{addr} >> {shift}]"
+
+    def shadow_index(
+        self, lin: tuple[tuple[tuple[str, int, int], ...], int], off: int, shift: int
+    ) -> str | None:
+        """``q + i + c`` for an unwrapped address ``l + (i << shift) + c``
+        (``l`` aligned, with a shadow ``q``; ``c`` a multiple of the size)."""
+        terms, c = lin
+        c += off
+        if c & ((1 << shift) - 1):
+            return None
+        base = None
+        for t in terms:
+            n, s, al = t
+            if s == 0 and al >= shift and n[0] == "l" and self.shadow.get(int(n[1:])) == shift:
+                base = t
+                break
+        if base is None:
+            return None
+        parts = [f"q{base[0][1:]}"]
+        for t in terms:
+            if t is base:
+                continue
+            n, s, _ = t
+            if s < shift:
+                return None
+            if not n.isidentifier() and not (n[0] == "(" and _balanced_outer(n)):
+                n = f"({n})"
+            parts.append(n if s == shift else f"({n} << {s - shift})")
+        if c:
+            parts.append(str(c >> shift))
+        return "(" + " + ".join(parts) + ")"
 
     def render(self, line: str, which: int) -> str:
         """``line`` with its address markers replaced by their unwrapped
@@ -398,8 +442,11 @@ class Translator:
             ):
                 # `t = f(...)` just emitted, read only here: `name = f(...)`.
                 lines[-1] = "    " * self.indent + name + " = " + lines[-1][len(prefix) :]
-                return
-            self.emit(f"{name} = {v.e}")
+            else:
+                self.emit(f"{name} = {v.e}")
+            k = self.shadow.get(int(name[1:])) if self.shadow and name[0] == "l" else None
+            if k is not None:
+                self.emit(f"q{name[1:]} = {name} >> {k}")
 
     def cond_of(self, v: V) -> str:
         return v.cond if v.cond is not None else v.e
@@ -437,13 +484,18 @@ class Translator:
             ctx.global_align = global_alignment(ctx.module, ctx.func_types)
         self.global_al = ctx.global_align
         self.counter_range = counter_ranges(body)
-        self.read_al, self.fixed_al = read_alignment(
+        self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
                 self.emit(f"l{k} = {_ZERO.get(t, 'None')}")
+        for x, k in self.shadow.items():
+            if x < nparams:
+                self.emit(f"q{x} = l{x} >> {k}")
+            elif x not in assigned:
+                self.emit(f"q{x} = 0")
         self.run(body)
         params = ", ".join(f"l{k}" for k in range(nparams))
         head = [f"def f{self.index}({params}):"]
@@ -1194,15 +1246,18 @@ class Translator:
             self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width))
             return
         rsafe = width == 32 and op in ("add", "mul", "shl")
+        ls: list[Any] = []  # the operands' raw forms as V.lin
         for a in args:
             if a.raw is not None and a.rbits <= _RAW_BITS:
                 rs.append(a.raw)
                 bs.append(a.rbits)
+                ls.append(a.lin)
                 loose = True
                 rsafe = rsafe and a.rsafe
             else:
                 rs.append(a.e)
                 bs.append(in_width)
+                ls.append(_lin_of(a))
                 if _int_const(a) and int(a.e) >= 0x80000000 or a.names & self.suspect:
                     rsafe = False  # adding a "negative" number: wraps
         names = _NO_NAMES.union(*(a.names for a in args))
@@ -1240,6 +1295,8 @@ class Translator:
                     # chains still take the raw form.
                     rbits = max(bs) + 1
                     self.push(V(e, names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
+                    if rsafe:
+                        self.stack[-1].lin = _lin_combine(op, ls, args)
                     return
             if op == "mul":
                 rbits = bs[0] + bs[1]
@@ -1248,6 +1305,8 @@ class Translator:
             else:  # add, sub
                 rbits = max(bs) + 1
         self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
+        if rsafe:
+            self.stack[-1].lin = _lin_combine(op, ls, args)
 
     # -- SIMD ------------------------------------------------------------------------------
 
@@ -1522,7 +1581,7 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int, int] | Non
         if _int_const(a) and b.hi is not None and b.hi <= int(a.e):
             return f"({a.e} - {b.e})", int(a.e), 0
         return None
-    if a.hi is None or b.hi is None:
+    if a.hi is None or (b.hi is None and op != "shl"):
         return None
     if op == "add":
         hi = a.hi + b.hi
@@ -1556,6 +1615,28 @@ def _shifted_range(op: str, a: V, b: V, limit: int) -> tuple[str, int, int] | No
         return f"({a.e} - {d})", hi - limit, lo - limit
     if hi < limit:  # never wraps
         return f"({a.e} + {c})", hi, lo
+    return None
+
+
+def _lin_of(v: V) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
+    """V.lin of a value used as it is: a constant, or one term."""
+    if v.e.isdigit():
+        return (), int(v.e)
+    return ((v.e, 0, v.al),), 0
+
+
+def _lin_combine(
+    op: str, ls: list[Any], args: list[V]
+) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
+    """V.lin of the raw sum or left shift of operands with V.lin ``ls``."""
+    a, b = ls
+    if a is None or b is None:
+        return None
+    if op == "add":
+        return a[0] + b[0], a[1] + b[1]
+    if op == "shl" and _int_const(args[1]):
+        k = int(args[1].e) & 31
+        return tuple((n, s + k, al) for n, s, al in a[0]), a[1] << k
     return None
 
 
