@@ -11,6 +11,7 @@ import pytest
 
 from wasmzero import Runtime, Trap
 from wasmzero.internal.binary.decoder import decode_module
+from wasmzero.internal.engine.compiler.control import KIND_LOOP, analyse
 from wasmzero.internal.engine.compiler.counters import counter_ranges
 
 wasmtime = pytest.importorskip("wasmtime")
@@ -56,7 +57,10 @@ def _agree(text: str, args: tuple[int, ...]) -> None:
 
 def _ranges(text: str) -> dict[int, tuple[int, int]]:
     code = decode_module(wasmtime.wat2wasm(text)).codes[0]
-    return counter_ranges(code.body)
+    types = {i: (0, 0) for i, ins in enumerate(code.body) if ins[0] in (0x02, 0x03, 0x04)}
+    nodes, _ = analyse(code.body, types)
+    loops = [(n.start, n.end, len(n.sites)) for n in nodes.values() if n.kind == KIND_LOOP]
+    return counter_ranges(code.body, loops)
 
 
 def test_counter_pattern_and_near_misses() -> None:

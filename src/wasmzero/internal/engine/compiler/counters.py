@@ -24,23 +24,20 @@ _LOCAL_GET = 0x20
 _LOCAL_SET = 0x21
 _LOCAL_TEE = 0x22
 _I32_ADD = 0x6A
-_BR, _BR_IF, _BR_TABLE = 0x0C, 0x0D, 0x0E
-_STARTS = (0x02, 0x03, 0x04)  # block, loop, if
-_END = 0x0B
+_BR_IF = 0x0D
+_SETS = (_LOCAL_SET, _LOCAL_TEE)
 
 
-def counter_ranges(body: list) -> dict[int, tuple[int, int]]:
+def counter_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
     """``{index of a local.get: (low, high)}`` for the reads of loop
-    counters of the form above."""
+    counters of the form above. ``loops``: (start, end, number of branches
+    to it) of each loop of the body."""
     out: dict[int, tuple[int, int]] = {}
-    loops = [s for s in range(2, len(body)) if body[s][0] == 0x03]
-    if not loops:
-        return out
-    ends = _block_ends(body)
-    for s in loops:
-        e = ends.get(s)
+    for s, e, branches in loops:
+        if branches != 1 or s < 2 or e < s + 6:
+            continue
         prev, init = body[s - 1], body[s - 2]
-        if e is None or e < s + 6 or prev[0] != _LOCAL_SET or init[0] != _I32_CONST:
+        if prev[0] != _LOCAL_SET or init[0] != _I32_CONST:
             continue
         x = prev[1]
         c = init[1] & 0xFFFFFFFF
@@ -59,44 +56,11 @@ def counter_ranges(body: list) -> dict[int, tuple[int, int]]:
         k = step[1] & 0xFFFFFFFF
         if not 0 < k < 0x80000000 or (0x100000000 - c) % k:
             continue
-        if not _only_way_back(body, s, e - 5, x):
+        # The only branch back is the tail's; no other set of the counter.
+        inner = range(s + 1, e - 4)
+        if any(body[j][0] in _SETS and body[j][1] == x for j in inner):
             continue
-        for j in range(s + 1, e - 4):
+        for j in inner:
             if body[j][0] == _LOCAL_GET and body[j][1] == x:
                 out[j] = (c, 0x100000000 - k)
     return out
-
-
-def _block_ends(body: list) -> dict[int, int]:
-    ends: dict[int, int] = {}
-    stack: list[int] = []
-    for k, ins in enumerate(body):
-        op = ins[0]
-        if op in _STARTS:
-            stack.append(k)
-        elif op == _END and stack:
-            ends[stack.pop()] = k
-    return ends
-
-
-def _only_way_back(body: list, s: int, tail: int, x: int) -> bool:
-    """Whether the loop starting at ``s`` neither sets ``x`` nor branches
-    back to itself before ``tail`` (where its own increment starts)."""
-    depth = 0  # blocks open inside the loop
-    for j in range(s + 1, tail):
-        op, imm, _ = body[j]
-        if op in _STARTS:
-            depth += 1
-        elif op == _END:
-            depth -= 1
-        elif op == _LOCAL_SET or op == _LOCAL_TEE:
-            if imm == x:
-                return False
-        elif op == _BR or op == _BR_IF:
-            if imm == depth:
-                return False
-        elif op == _BR_TABLE:
-            labels, default = imm
-            if depth in labels or default == depth:
-                return False
-    return True

@@ -483,7 +483,8 @@ class Translator:
         if ctx.global_align is None:
             ctx.global_align = global_alignment(ctx.module, ctx.func_types)
         self.global_al = ctx.global_align
-        self.counter_range = counter_ranges(body)
+        loops = [(n.start, n.end, len(n.sites)) for n in self.nodes.values() if n.kind == KIND_LOOP]
+        self.counter_range = counter_ranges(body, loops)
         self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
@@ -1246,18 +1247,15 @@ class Translator:
             self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width))
             return
         rsafe = width == 32 and op in ("add", "mul", "shl")
-        ls: list[Any] = []  # the operands' raw forms as V.lin
         for a in args:
             if a.raw is not None and a.rbits <= _RAW_BITS:
                 rs.append(a.raw)
                 bs.append(a.rbits)
-                ls.append(a.lin)
                 loose = True
                 rsafe = rsafe and a.rsafe
             else:
                 rs.append(a.e)
                 bs.append(in_width)
-                ls.append(_lin_of(a))
                 if _int_const(a) and int(a.e) >= 0x80000000 or a.names & self.suspect:
                     rsafe = False  # adding a "negative" number: wraps
         names = _NO_NAMES.union(*(a.names for a in args))
@@ -1296,7 +1294,7 @@ class Translator:
                     rbits = max(bs) + 1
                     self.push(V(e, names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
                     if rsafe:
-                        self.stack[-1].lin = _lin_combine(op, ls, args)
+                        self.stack[-1].lin = _lin_combine(op, args)
                     return
             if op == "mul":
                 rbits = bs[0] + bs[1]
@@ -1306,7 +1304,7 @@ class Translator:
                 rbits = max(bs) + 1
         self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
         if rsafe:
-            self.stack[-1].lin = _lin_combine(op, ls, args)
+            self.stack[-1].lin = _lin_combine(op, args)
 
     # -- SIMD ------------------------------------------------------------------------------
 
@@ -1625,11 +1623,10 @@ def _lin_of(v: V) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
     return ((v.e, 0, v.al),), 0
 
 
-def _lin_combine(
-    op: str, ls: list[Any], args: list[V]
-) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
-    """V.lin of the raw sum or left shift of operands with V.lin ``ls``."""
-    a, b = ls
+def _lin_combine(op: str, args: list[V]) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
+    """V.lin of the raw sum or left shift of ``args`` (each taken as its
+    raw form if it has one, as in _numeric_wrapping)."""
+    a, b = (v.lin if v.raw is not None and v.rbits <= _RAW_BITS else _lin_of(v) for v in args)
     if a is None or b is None:
         return None
     if op == "add":
