@@ -12,7 +12,7 @@ import pytest
 from wasmzero import Runtime, Trap
 from wasmzero.internal.binary.decoder import decode_module
 from wasmzero.internal.engine.compiler.control import KIND_LOOP, analyse
-from wasmzero.internal.engine.compiler.counters import counter_ranges
+from wasmzero.internal.engine.compiler.counters import counter_ranges, guarded_ranges
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -101,3 +101,59 @@ def test_random_counter_loops() -> None:
         base = r.choice([1016, 2**32 - 16, 3000])
         text = _loop(start, step).replace("1016", str(base - 2**32 if base >= 2**31 else base))
         _agree(text, (0,))
+
+
+def _guarded(guard: str, k: int, step: int, back: str) -> str:
+    """acc += n - k while n stays above a bound (fib's loop shape)."""
+    return f"""
+(module
+  (func (export "run") (param $n i32) (result i32)
+    (local $acc i32) (local $fuel i32)
+    (block $out
+      {guard}
+      (loop $l
+        ;; an exit, not a way back: keeps runs that wrap around short
+        (local.set $fuel (i32.add (local.get $fuel) (i32.const 1)))
+        (br_if $out (i32.gt_u (local.get $fuel) (i32.const 40)))
+        (local.set $acc (i32.add (local.get $acc) (i32.add (local.get $n) (i32.const {-k}))))
+        (local.set $n (i32.add (local.get $n) (i32.const {-step})))
+        (br_if $l {back})))
+    (i32.add (local.get $acc) (local.get $n))))
+"""
+
+
+GUARDS = [
+    "(br_if $out (i32.lt_u (local.get $n) (i32.const 2)))",
+    "(br_if $out (i32.lt_s (local.get $n) (i32.const 3)))",
+    "(br_if $out (i32.eqz (local.get $n)))",
+    "",  # no guard: n may enter the loop below k
+    "(local.set $n (i32.const 0)) (br_if $out (i32.lt_u (local.get $n) (i32.const 2)))",
+]
+BACKS = [
+    "(i32.gt_u (local.get $n) (i32.const 1))",
+    "(i32.gt_s (local.get $n) (i32.const 2))",
+    "(i32.gt_u (local.get $n) (i32.const 0))",
+]
+
+
+@pytest.mark.parametrize("guard", GUARDS)
+@pytest.mark.parametrize("back", BACKS)
+@pytest.mark.parametrize("k,step", [(1, 1), (2, 2), (1, 2)])
+def test_guarded_loops_agree_with_wasmtime(guard: str, back: str, k: int, step: int) -> None:
+    _agree(_guarded(guard, k, step, back), (0, 1, 2, 3, 7, 2**31 + 5, 2**32 - 1))
+
+
+def test_guarded_loop_reads_have_a_lower_bound() -> None:
+    text = _guarded(GUARDS[0], 1, 2, BACKS[0])
+    code = decode_module(wasmtime.wat2wasm(text)).codes[0]
+    types = {i: (0, 0) for i, ins in enumerate(code.body) if ins[0] in (0x02, 0x03, 0x04)}
+    nodes, _ = analyse(code.body, types)
+    loops = [(n.start, n.end, len(n.sites)) for n in nodes.values() if n.kind == KIND_LOOP]
+    assert set(guarded_ranges(code.body, loops).values()) == {(2, 2**32 - 1)}
+    # without the guard, the first iteration may see anything
+    code = decode_module(wasmtime.wat2wasm(_guarded("", 1, 2, BACKS[0]))).codes[0]
+    nodes, _ = analyse(
+        code.body, {i: (0, 0) for i, ins in enumerate(code.body) if ins[0] in (2, 3, 4)}
+    )
+    loops = [(n.start, n.end, len(n.sites)) for n in nodes.values() if n.kind == KIND_LOOP]
+    assert guarded_ranges(code.body, loops) == {}

@@ -64,3 +64,66 @@ def counter_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, t
             if body[j][0] == _LOCAL_GET and body[j][1] == x:
                 out[j] = (c, 0x100000000 - k)
     return out
+
+
+# Comparisons with a constant: what the branch not taken says of x.
+_LT_U, _LT_S, _GT_U, _GT_S, _EQZ = 0x49, 0x48, 0x4B, 0x4A, 0x45
+_LOOP, _IF, _ELSE, _END = 0x03, 0x04, 0x05, 0x0B
+_JOINS = frozenset((_LOOP, _IF, _ELSE, _END, 0x0C, 0x0E, 0x0F, 0x00))
+
+
+def guarded_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
+    """Lower bounds of a local in loops entered and continued only while it
+    is at least some constant (fib: ``if (n < 2) skip; do {... n -= 2;}
+    while (n > 1)``)::
+
+        local.get $x  i32.const A  i32.lt_u  br_if $out    ;; x >= A from here
+        ... (no set of $x, no join of paths)
+        loop
+          ... reads of $x (before any set of it or inner loop) ...
+          (local.tee $x | local.get $x)  i32.const B  i32.gt_u  br_if 0
+        end
+
+    gives ``[min(A, B + 1), 2**32 - 1]`` to those reads (signed compares
+    with non-negative constants say as much)."""
+    out: dict[int, tuple[int, int]] = {}
+    for s, e, branches in loops:
+        if branches != 1 or e < s + 5 or body[e - 1][0] != _BR_IF or body[e - 1][1] != 0:
+            continue
+        cmp, c, v = body[e - 2], body[e - 3], body[e - 4]
+        if v[0] not in (_LOCAL_GET, _LOCAL_TEE) or c[0] != _I32_CONST:
+            continue
+        if cmp[0] not in (_GT_U, _GT_S) or not 0 <= c[1] < 0x7FFFFFFF:
+            continue
+        x = v[1]
+        back = c[1] + 1
+        entry = _entry_bound(body, s, x)
+        lo = min(back, entry)
+        if lo <= 0:
+            continue
+        for j in range(s + 1, e):
+            op = body[j][0]
+            if op == _LOOP or (op in _SETS and body[j][1] == x):
+                break
+            if op == _LOCAL_GET and body[j][1] == x:
+                out[j] = (lo, 0xFFFFFFFF)
+    return out
+
+
+def _entry_bound(body: list, s: int, x: int) -> int:
+    """What a ``br_if`` on ``x`` before the loop at ``s`` says of ``x`` on
+    the way into it (0: nothing)."""
+    k = s - 1
+    while k >= 3:
+        op, imm, _ = body[k]
+        if op == _BR_IF:
+            cmp, c, v = body[k - 1], body[k - 2], body[k - 3]
+            if cmp[0] in (_LT_U, _LT_S) and c[0] == _I32_CONST and v[0] == _LOCAL_GET:
+                if v[1] == x and 0 <= c[1] < 0x80000000:
+                    return c[1]
+            elif cmp[0] == _EQZ and c[0] == _LOCAL_GET and c[1] == x:
+                return 1
+        elif op in _JOINS or (op in _SETS and imm == x):
+            return 0
+        k -= 1
+    return 0

@@ -30,7 +30,7 @@ from ...wasm.types import F32, F64, I32, I64, V128
 from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
-from .counters import counter_ranges
+from .counters import counter_ranges, guarded_ranges
 
 
 def _semantics(name: str) -> Any:
@@ -484,7 +484,8 @@ class Translator:
             ctx.global_align = global_alignment(ctx.module, ctx.func_types)
         self.global_al = ctx.global_align
         loops = [(n.start, n.end, len(n.sites)) for n in self.nodes.values() if n.kind == KIND_LOOP]
-        self.counter_range = counter_ranges(body, loops)
+        self.counter_range = guarded_ranges(body, loops)
+        self.counter_range.update(counter_ranges(body, loops))
         self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
