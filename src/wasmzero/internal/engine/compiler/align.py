@@ -223,7 +223,7 @@ def read_alignment(
     reads: dict[int, int] = {}
     if len(body) > _MAX_BODY:
         return reads, fixed, {}
-    set_depth: dict[int, int] = {}  # the deepest loop nesting of each local's sets
+    set_weight: dict[int, int] = {}  # each local's sets in loops, 10**depth each
     bases: list[tuple[int, int, int, int]] = []  # (get, local, alignment, depth)
     # The locals that the addresses of accesses inside loops depend on.
     demand: set[int] = set()
@@ -241,8 +241,7 @@ def read_alignment(
                 loops -= 1
         elif loops:
             if op == _LOCAL_SET or op == _LOCAL_TEE:
-                if set_depth.get(ins[1], 0) < loops:
-                    set_depth[ins[1]] = loops
+                set_weight[ins[1]] = set_weight.get(ins[1], 0) + 10**loops
                 continue
             need = wanted.get(op)
             if need is not None and not ins[1][1] & ((1 << need) - 1):
@@ -376,31 +375,33 @@ def read_alignment(
         elif op == 0x0F or op == 0x00:  # return, unreachable
             state = None
         e += 1
-    return reads, fixed, _shadows(bases, reads, fixed, set_depth)
+    return reads, fixed, _shadows(bases, reads, fixed, set_weight)
 
 
 def _shadows(
     bases: list[tuple[int, int, int, int]],
     reads: dict[int, int],
     fixed: list[int],
-    set_depth: dict[int, int],
+    set_weight: dict[int, int],
 ) -> dict[int, int]:
-    """Locals worth a shadow ``q = l >> k``: aligned bases of accesses in
-    loops deeper than any set of them (a frame pointer, an array's start),
-    so that ``MVd[(l + 24) >> 3]`` becomes ``MVd[q + 3]``. ``{local: k}``,
-    ``k`` the alignment most of its accesses need."""
+    """Locals worth a shadow ``q = l >> k`` (updated after every set), so
+    that ``MVd[(l + 24) >> 3]`` becomes ``MVd[q + 3]``: aligned bases of
+    accesses in loops, read so much more often than they are set (a frame
+    pointer, an array's start; a pointer stepped once for several accesses),
+    counting each loop level as ten times as frequent. ``{local: k}``, ``k``
+    the alignment most of its accesses need."""
     uses: dict[int, dict[int, int]] = {}
-    depth: dict[int, int] = {}
+    weight: dict[int, int] = {}
     for k, x, need, d in bases:
         al = reads.get(k)
         if (fixed[x] if al is None else al) >= need:
             by_need = uses.setdefault(x, {})
             by_need[need] = by_need.get(need, 0) + 1
-            depth[x] = max(depth.get(x, 0), d)
+            weight[x] = weight.get(x, 0) + 10**d
     return {
         x: max(by_need, key=lambda n: (by_need[n], n))
         for x, by_need in uses.items()
-        if depth[x] > set_depth.get(x, 0)
+        if weight[x] > 2 * set_weight.get(x, 0)
     }
 
 
