@@ -34,14 +34,15 @@ _BIG = 4503599627370496.0
 
 # -- f32 rounding -------------------------------------------------------------------------
 
-_f32cell = array("f", [0.0])
+# One f32 slot: storing a double rounds it (C conversion), reading widens it.
+F32_CELL = array("f", [0.0])
 
 
 def _n_r32(x: float) -> float:
     """Round a double to f32 once (nearest-even; overflow gives inf; NaN keeps
     the top 23 payload bits, quieted)."""
-    _f32cell[0] = x
-    return _f32cell[0]
+    F32_CELL[0] = x
+    return F32_CELL[0]
 
 
 # -- integer division ---------------------------------------------------------------------
@@ -110,8 +111,8 @@ def _n_fsqrt(x: float) -> float:
 
 def _n_f32_sqrt(x: float) -> float:
     if x >= 0.0:
-        _f32cell[0] = _sqrt(x)
-        return _f32cell[0]
+        F32_CELL[0] = _sqrt(x)
+        return F32_CELL[0]
     if x != x:
         return x + 0.0
     return _NAN
@@ -177,10 +178,10 @@ def _n_fdiv(a: float, b: float) -> float:
 
 def _n_f32_div(a: float, b: float) -> float:
     try:
-        _f32cell[0] = a / b
+        F32_CELL[0] = a / b
     except ZeroDivisionError:
         return _fdiv0(a, b)
-    return _f32cell[0]
+    return F32_CELL[0]
 
 
 def _fdiv0(a: float, b: float) -> float:
@@ -198,14 +199,14 @@ def _fdiv0(a: float, b: float) -> float:
 def _n_f32_convert_u64(x: int) -> float:
     """The f32 nearest (ties to even) to the unsigned integer x, rounded once."""
     if x < 0x20000000000000:  # < 2**53: float(x) is exact
-        _f32cell[0] = float(x)
-        return _f32cell[0]
+        F32_CELL[0] = float(x)
+        return F32_CELL[0]
     shift = x.bit_length() - 26
     # 24 significant bits + guard bit + sticky bit: rounding to 24 bits is
     # then the same as rounding x itself.
     keep = (x >> shift) | (1 if x & ((1 << shift) - 1) else 0)
-    _f32cell[0] = float(keep << shift)
-    return _f32cell[0]
+    F32_CELL[0] = float(keep << shift)
+    return F32_CELL[0]
 
 
 def _n_f32_convert_s64(x: int) -> float:

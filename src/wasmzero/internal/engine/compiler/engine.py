@@ -82,7 +82,7 @@ def _tset(table: list, i: int, v: Any) -> None:
 
 
 def _base_namespace() -> dict[str, Any]:
-    from ...numeric.runtime import HELPERS
+    from ...numeric.runtime import F32_CELL, HELPERS
 
     ns: dict[str, Any] = dict(HELPERS)
     ns.update(
@@ -109,6 +109,7 @@ def _base_namespace() -> dict[str, Any]:
         # What an unwrapped address out of range raises (see Translator.address).
         _OOB=(IndexError, struct.error, OverflowError),
         _f32nan=f32_from_bits,
+        _r32c=F32_CELL,  # f32 rounding (see Translator.numeric)
         _f64nan=f64_from_bits,
     )
     ns["__builtins__"] = {"len": len, "int": int, "float": float, "abs": abs, "bool": bool}

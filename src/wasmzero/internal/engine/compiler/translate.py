@@ -1193,6 +1193,16 @@ class Translator:
             if not args[k].simple and tmpl.count(f"{{{k}}}") > 1:
                 args[k] = self.materialize(args[k])
         es = [a.e for a in args]
+        if tmpl.startswith("_n_r32(") and _balanced_outer(tmpl[6:]):
+            # f32 arithmetic: _n_r32's body as two statements, without the
+            # call (its array cell rounds the double to f32).
+            if any(a.unsafe for a in args):
+                self.flush_unsafe()
+            t = self.fresh()
+            self.emit(f"_r32c[0] = {tmpl[6:].format(*es, imm=_literal(imm))}")
+            self.emit(f"{t} = _r32c[0]")
+            self.stack.append(var(t))
+            return
         names = _NO_NAMES.union(*(a.names for a in args))
         unsafe = sem.may_trap or any(a.unsafe for a in args)
         cond = getattr(sem, "cond", None)
