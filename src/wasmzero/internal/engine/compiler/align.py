@@ -214,9 +214,9 @@ def read_alignment(
 ) -> tuple[dict[int, int], list[int], dict[int, int]]:
     """The alignment of the value each ``local.get`` (and ``local.tee``) of
     the body reads: ``reads[k]`` for instruction ``k``, else ``fixed[x]`` for
-    local ``x``; and the shadows (see _shadows). ``sets``: the indices of the body's sets and tees;
-    ``wanted``: the opcodes of the accesses that can use alignment, and the
-    alignment they need."""
+    local ``x``; and the shadows (see _shadows). ``sets``: the indices of the
+    body's sets and tees; ``wanted``: the opcodes of the accesses that can
+    use alignment, and the alignment they need."""
     fixed = [CAP if k >= nparams else 0 for k in range(len(local_types))]
     for k in sets:
         fixed[body[k][1]] = 0

@@ -1195,7 +1195,10 @@ class Translator:
         es = [a.e for a in args]
         if tmpl.startswith("_n_r32(") and _balanced_outer(tmpl[6:]):
             # f32 arithmetic: _n_r32's body as two statements, without the
-            # call (its array cell rounds the double to f32).
+            # call (its array cell rounds the double to f32). The cell is
+            # shared, but no thread switch can fall between the store and the
+            # load: CPython checks for one only at calls, function entries and
+            # backward jumps, and the second statement has none of them.
             if any(a.unsafe for a in args):
                 self.flush_unsafe()
             t = self.fresh()
