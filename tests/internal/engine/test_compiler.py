@@ -277,3 +277,46 @@ def test_addresses_that_wrap_around() -> None:
             assert info.value.kind is TrapKind.MEMORY_OUT_OF_BOUNDS
         assert copy(300, 0xFFFFFF00) == 1  # 300 - 256 = 44: wraps into range
         assert mem.read(44, 1) == b"\x01"
+
+
+ZERO_LOCALS = """
+(module
+  (func (export "f") (param $p i32) (result i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $i i32) (local $e i32)
+    ;; $a: set in one arm, read after the if
+    (if (local.get $p) (then (local.set $a (i32.const 5))))
+    ;; $b: read in a loop before the set that follows it
+    (loop $l
+      (local.set $c (i32.add (local.get $c) (local.get $b)))
+      (local.set $b (i32.const 7))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+    ;; $d: set in a block after a branch out of it
+    (block $out
+      (br_if $out (local.get $p))
+      (local.set $d (i32.const 100)))
+    ;; $e: set before every read, inside a block
+    (block
+      (local.set $e (i32.add (local.get $p) (i32.const 1000)))
+      (local.set $d (i32.add (local.get $d) (local.get $e))))
+    (i32.add (i32.add (local.get $a) (local.get $c)) (local.get $d))))
+"""
+
+
+def test_locals_read_before_any_set_start_at_zero() -> None:
+    (src,) = _sources_of(wat(ZERO_LOCALS))
+    head = src.split("\n    if ")[0]
+    assert "l2 = 0" in head and "l5 = 0" in head  # read before set
+    assert "l6 = 0" not in head  # $e: set first on every path
+    with Runtime() as rt:
+        f = rt.instantiate(wat(ZERO_LOCALS)).exported_function("f")
+        assert f(1) == 5 + 7 + (0 + 1001)  # $c = 0 + 7; $d skipped
+        assert f(0) == 0 + 7 + (100 + 1000)
+
+
+def _sources_of(wasm: bytes) -> list[str]:
+    from wasmzero.internal.binary.decoder import decode_module
+    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
+
+    ctx = ModuleContext.of(decode_module(wasm))
+    return [translate_function(ctx, i) for i in range(ctx.num_imported_funcs, len(ctx.func_types))]

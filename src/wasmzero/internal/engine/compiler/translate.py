@@ -1691,27 +1691,31 @@ def _negative_locals(body: list, sets: list[int]) -> set[int]:
 
 
 def _local_writes(body: list) -> tuple[set[int], list[int]]:
-    """One pass over the body: the locals whose first use is a
-    ``local.set``/``local.tee`` outside every block (they need no zero
-    initialisation at function entry), and the indices of all sets and tees."""
-    seen: set[int] = set()
-    assigned: set[int] = set()
+    """One pass over the body: the locals every read of which a set of them
+    precedes in the same or an enclosing block (every path to the read
+    passes the set: structured control flow enters a block only at its
+    start, and a branch back to a loop restarts it before the set), which
+    need no zero initialisation at entry; and the indices of all sets and
+    tees."""
+    scopes: list[set[int]] = [set()]  # locals set so far, per open block
+    unsafe: set[int] = set()  # read where the initial zero may show
+    written: set[int] = set()
     sets: list[int] = []
-    depth = 0
     for k, (op, imm, _) in enumerate(body):
         if op == 0x20:  # local.get
-            seen.add(imm)
+            if imm not in unsafe and not any(imm in sc for sc in scopes):
+                unsafe.add(imm)
         elif op == 0x21 or op == 0x22:  # local.set, local.tee
             sets.append(k)
-            if imm not in seen:
-                seen.add(imm)
-                if depth == 0:
-                    assigned.add(imm)
-        elif op == 0x02 or op == 0x03 or op == 0x04:
-            depth += 1
-        elif op == 0x0B:
-            depth -= 1
-    return assigned, sets
+            scopes[-1].add(imm)
+            written.add(imm)
+        elif op == 0x02 or op == 0x03 or op == 0x04:  # block, loop, if
+            scopes.append(set())
+        elif op == 0x05:  # else: the then arm's sets do not count
+            scopes[-1] = set()
+        elif op == 0x0B and len(scopes) > 1:  # end
+            scopes.pop()
+    return written - unsafe, sets
 
 
 def _const_view(op: int, a: V, off: int) -> str | None:
