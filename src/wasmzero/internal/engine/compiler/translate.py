@@ -1697,24 +1697,31 @@ def _local_writes(body: list) -> tuple[set[int], list[int]]:
     start, and a branch back to a loop restarts it before the set), which
     need no zero initialisation at entry; and the indices of all sets and
     tees."""
-    scopes: list[set[int]] = [set()]  # locals set so far, per open block
+    # covered: the locals set so far in an open block; opened[d]: those
+    # whose first such set is in block d (no longer covered when it ends).
+    covered: set[int] = set()
+    opened: list[list[int]] = [[]]
     unsafe: set[int] = set()  # read where the initial zero may show
     written: set[int] = set()
     sets: list[int] = []
     for k, (op, imm, _) in enumerate(body):
         if op == 0x20:  # local.get
-            if imm not in unsafe and not any(imm in sc for sc in scopes):
+            if imm not in covered:
                 unsafe.add(imm)
         elif op == 0x21 or op == 0x22:  # local.set, local.tee
             sets.append(k)
-            scopes[-1].add(imm)
             written.add(imm)
+            if imm not in covered:
+                covered.add(imm)
+                opened[-1].append(imm)
         elif op == 0x02 or op == 0x03 or op == 0x04:  # block, loop, if
-            scopes.append(set())
-        elif op == 0x05:  # else: the then arm's sets do not count
-            scopes[-1] = set()
-        elif op == 0x0B and len(scopes) > 1:  # end
-            scopes.pop()
+            opened.append([])
+        elif op == 0x05 or (op == 0x0B and len(opened) > 1):  # else, end
+            covered.difference_update(opened[-1])
+            if op == 0x05:  # the then arm's sets do not count in the else arm
+                opened[-1] = []
+            else:
+                opened.pop()
     return written - unsafe, sets
 
 
