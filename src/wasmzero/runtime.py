@@ -457,7 +457,8 @@ class Runtime:
             raise ValueError(f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}")
         self._engine = engine()
         self._store = Store()
-        self._modules: list[Module] = []
+        # The open modules it made, by instance (a closed one is dropped).
+        self._modules: dict[int, Module] = {}
         self._aliases: dict[str, ModuleInstance] = {}
 
     def __enter__(self) -> Runtime:
@@ -537,9 +538,10 @@ class Runtime:
                     if e.exit_code != 0:
                         raise
                     break
-        if name and not result.is_closed:
-            self._store.register(name, inst)
-        self._modules.append(result)
+        if not result.is_closed:
+            if name:
+                self._store.register(name, inst)
+            self._modules[id(inst)] = result
         return result
 
     def instantiate(self, data: bytes, config: ModuleConfig | None = None) -> Module:
@@ -550,7 +552,7 @@ class Runtime:
         self._store.register(name, module._inst)
 
     def module(self, name: str) -> Module | None:
-        for m in self._modules:
+        for m in self._modules.values():
             if m.name == name and not m.is_closed:
                 return m
         return None
@@ -564,16 +566,17 @@ class Runtime:
         if inst.name:
             self._store.register(inst.name, inst)
         mod = Module(self, inst)
-        self._modules.append(mod)
+        self._modules[id(inst)] = mod
         return mod
 
     def _forget(self, inst: ModuleInstance) -> None:
         for name, other in list(self._store.modules.items()):
             if other is inst:
                 self._store.unregister(name, inst)
+        self._modules.pop(id(inst), None)
 
     def close(self, exit_code: int = 0) -> None:
-        for m in self._modules:
+        for m in list(self._modules.values()):
             m.close(exit_code)
         self._modules.clear()
 

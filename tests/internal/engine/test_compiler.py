@@ -320,3 +320,22 @@ def _sources_of(wasm: bytes) -> list[str]:
 
     ctx = ModuleContext.of(decode_module(wasm))
     return [translate_function(ctx, i) for i in range(ctx.num_imported_funcs, len(ctx.func_types))]
+
+
+def test_short_lived_importers_of_a_memory_are_forgotten() -> None:
+    import gc
+
+    with Runtime() as rt:
+        a = rt.instantiate(wat(VIEWS), ModuleConfig(name="a"))
+        user = rt.compile_module(wat(USER))
+        mi = a.exported_memory("mem")._mi
+        for _ in range(300):
+            b = rt.instantiate_module(user, ModuleConfig(name=""))
+            b.close()
+            del b
+            gc.collect()
+        assert len(mi.users) < 70
+        assert a.exported_function("grow")(1) == 1  # views rebound for the living
+        b = rt.instantiate_module(user, ModuleConfig(name=""))
+        a.exported_function("put")(7, 1.0)
+        assert b.exported_function("get")() == 7

@@ -92,7 +92,14 @@ class MemoryInstance:
         if not self.views:
             self._make_views()
         holder.ns.update(self.views)
-        self.users.append(weakref.ref(holder))
+        users = self.users
+        n = len(users)
+        if n >= 64 and not n & (n - 1):
+            # At each power of two, forget the holders gone (instances of an
+            # imported memory come and go): the list stays proportional to
+            # the live ones.
+            users[:] = [r for r in users if (h := r()) is not None and h.ns is not None]
+        users.append(weakref.ref(holder))
 
     def _make_views(self) -> None:
         whole = memoryview(self.data)
