@@ -81,7 +81,7 @@ class MemoryInstance:
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
-        # Typed views for accesses at constant, aligned addresses (see
+        # Typed views for accesses at addresses known to be aligned (see
         # bind_views); they pin the bytearray's size, so grow() recreates them.
         self.views: dict[str, memoryview] = {}
         self.users: list[weakref.ref] = []  # holders of a namespace `ns` bound to the views
@@ -92,14 +92,22 @@ class MemoryInstance:
         if not self.views:
             self._make_views()
         holder.ns.update(self.views)
-        users = self.users
-        n = len(users)
+        n = len(self.users)
         if n >= 64 and not n & (n - 1):
             # At each power of two, forget the holders gone (instances of an
             # imported memory come and go): the list stays proportional to
             # the live ones.
-            users[:] = [r for r in users if (h := r()) is not None and h.ns is not None]
-        users.append(weakref.ref(holder))
+            self.users = [ref for ref, _ in self._live_users()]
+        self.users.append(weakref.ref(holder))
+
+    def _live_users(self) -> list[tuple[weakref.ref, Any]]:
+        """(reference, holder) of the holders still alive and open."""
+        out = []
+        for ref in self.users:
+            holder = ref()
+            if holder is not None and holder.ns is not None:
+                out.append((ref, holder))
+        return out
 
     def _make_views(self) -> None:
         whole = memoryview(self.data)
@@ -128,17 +136,14 @@ class MemoryInstance:
             old = -1
         if views:
             self._make_views()
-            alive = []
-            for ref in self.users:
-                holder = ref()
-                if holder is not None and holder.ns is not None:
-                    holder.ns.update(self.views)
-                    alive.append(ref)
-            self.users = alive
+            live = self._live_users()
+            for _, holder in live:
+                holder.ns.update(self.views)
+            self.users = [ref for ref, _ in live]
         return old
 
 
-# i32, i64, f64 and u16 accesses at constant addresses go through views.
+# i32, i64, f64 and u16 accesses at aligned addresses go through views.
 _VIEW_FORMATS = ("I", "Q", "d", "H")
 
 # The most elements a table may have: a table is a Python list, and a module

@@ -197,6 +197,13 @@ class _Frame:
         self.out: int | None = None  # merged states branching to the end
         self.back: int | None = None  # merged states branching to a loop
 
+    def branch(self, state: int) -> None:
+        """A branch to this block with ``state``."""
+        if self.loop:
+            self.back = _merge(self.back, state)
+        else:
+            self.out = _merge(self.out, state)
+
 
 # Bodies longer than this are not analysed (libc's printf_core and fmt_fp:
 # big, cold, and nested deep enough to make the walk costly).
@@ -355,22 +362,14 @@ def read_alignment(
             state = _merge(state, f.out)
         elif op == 0x0C or op == 0x0D:  # br, br_if
             if state is not None:
-                f = frames[-1 - imm]
-                if f.loop:
-                    f.back = _merge(f.back, state)
-                else:
-                    f.out = _merge(f.out, state)
+                frames[-1 - imm].branch(state)
             if op == 0x0C:
                 state = None
         elif op == 0x0E:  # br_table
             if state is not None:
                 labels, default = imm
                 for d in set(labels) | {default}:
-                    f = frames[-1 - d]
-                    if f.loop:
-                        f.back = _merge(f.back, state)
-                    else:
-                        f.out = _merge(f.out, state)
+                    frames[-1 - d].branch(state)
             state = None
         elif op == 0x0F or op == 0x00:  # return, unreachable
             state = None

@@ -307,7 +307,7 @@ class Translator:
         shift = size.bit_length() - 1
         if a.al < shift or off & (size - 1):
             return None
-        if a.simple and a.e[0] == "l" and self.shadow.get(int(a.e[1:])) == shift:
+        if self.shadow.get(_local_index(a.e)) == shift:
             # l + off, exact (a memarg offset does not wrap), from l's shadow
             return f"{name}[q{a.e[1:]} + {off >> shift}]" if off else f"{name}[q{a.e[1:]}]"
         if a.raw is not None and a.rsafe and a.lin is not None:
@@ -333,7 +333,7 @@ class Translator:
         base = None
         for t in terms:
             n, s, al = t
-            if s == 0 and al >= shift and n[0] == "l" and self.shadow.get(int(n[1:])) == shift:
+            if s == 0 and al >= shift and self.shadow.get(_local_index(n)) == shift:
                 base = t
                 break
         if base is None:
@@ -444,7 +444,7 @@ class Translator:
                 lines[-1] = "    " * self.indent + name + " = " + lines[-1][len(prefix) :]
             else:
                 self.emit(f"{name} = {v.e}")
-            k = self.shadow.get(int(name[1:])) if self.shadow and name[0] == "l" else None
+            k = self.shadow.get(_local_index(name))
             if k is not None:
                 self.emit(f"q{name[1:]} = {name} >> {k}")
 
@@ -1649,6 +1649,11 @@ def _lin_combine(op: str, args: list[V]) -> tuple[tuple[tuple[str, int, int], ..
         k = int(args[1].e) & 31
         return tuple((n, s + k, al) for n, s, al in a[0]), a[1] << k
     return None
+
+
+def _local_index(e: str) -> int | None:
+    """``x`` for an expression that is the local ``l<x>``, else None."""
+    return int(e[1:]) if e[0] == "l" and e[1:].isdigit() else None
 
 
 def _offset(e: str, off: int) -> str:
