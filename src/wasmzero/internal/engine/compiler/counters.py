@@ -127,3 +127,279 @@ def _entry_bound(body: list, s: int, x: int) -> int:
             return 0
         k -= 1
     return 0
+
+
+# Counted loops: the tail of the loop body that counts and tests.
+_I64_CONST, _I64_ADD = 0x42, 0x7C
+_BR, _BR_TABLE, _RETURN, _UNREACHABLE = 0x0C, 0x0E, 0x0F, 0x00
+_CALL, _CALL_INDIRECT, _CALL_REF = 0x10, 0x11, 0x14
+# add -> (bits, const); comparison -> (bits, predicate of (stepped value, bound)).
+_ADDS = {_I32_ADD: (32, _I32_CONST), _I64_ADD: (64, _I64_CONST)}
+_CMPS = {
+    0x47: (32, "ne"),
+    0x49: (32, "lt"),
+    0x4B: (32, "gt"),
+    0x4D: (32, "le"),
+    0x4F: (32, "ge"),
+    0x52: (64, "ne"),
+    0x54: (64, "lt"),
+    0x56: (64, "gt"),
+    0x58: (64, "le"),
+    0x5A: (64, "ge"),
+}
+_SWAP = {"ne": "ne", "lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
+# A range() costs about as much as eight iterations of a while loop saved.
+MIN_TRIPS = 8
+# Loops copied into a range() form and a while form: no inner loop, no
+# call, at most this many instructions.
+MAX_COPIED = 200
+
+
+class Counted:
+    """A loop whose body runs once per value of a counter stepping by a
+    constant (or a loop-invariant local) until a test of the stepped value
+    against a loop-invariant bound fails::
+
+        loop                                  ;; nothing else branches back
+          ... (no other set of $x, $n, $s)
+          local.get $x  i32.const K | local.get $s  i32.add  local.tee $x
+          (local.get $n | i32.const N)  i32.ne | lt_u | gt_u | le_u | ge_u
+          br_if 0                             ;; or: local.tee $x  br_if 0
+        end
+
+    (the bound may also come first, the comparison mirrored; i64 alike).
+    Where the counter cannot wrap around and the test fails exactly where
+    ``range(x, end, step)`` ends, ``for lX in range(...)`` runs the body
+    without the tail: two bytecodes per iteration instead of about twelve,
+    at the price of building the range. With constant start and bound that
+    is decided here; otherwise by a guard evaluated on entry, which also
+    asks for MIN_TRIPS iterations at least, and the loop is emitted twice
+    (the while form runs when the guard fails)."""
+
+    __slots__ = ("x", "bits", "step", "svar", "bound", "nvar", "pred", "skip", "tee", "x0")
+
+    def __init__(self) -> None:
+        self.x = 0
+        self.bits = 32
+        self.step = 0  # signed constant step (0: the step is local svar)
+        self.svar = -1
+        self.bound = 0  # constant bound (when nvar < 0), unsigned
+        self.nvar = -1
+        self.pred = "ne"
+        self.skip: tuple[int, ...] = ()  # the tail's instruction indices
+        self.tee = 0  # the index of the tail's local.tee
+        self.x0: int | None = None  # the counter's constant value on entry
+
+    def static(self) -> tuple[int, int] | bool | None:
+        """With constant start, step and bound: ``(low, high)`` of the values
+        the counter takes when the range form applies (and runs MIN_TRIPS
+        times at least), False when it does not (the loop stays a while
+        loop); None when it is decided on entry."""
+        if self.x0 is None or self.nvar >= 0 or self.svar >= 0:
+            return None
+        r = self._range(self.x0, self.bound)
+        if r is None:
+            return False
+        a, b, k = r
+        trips = (b - a + k - 1) // k if k > 0 else (a - b - k - 1) // -k
+        if trips < MIN_TRIPS:
+            return False
+        last = a + (trips - 1) * k
+        return min(a, last), max(a, last)
+
+    def _range(self, x0: int, n: int) -> tuple[int, int, int] | None:
+        """``range`` arguments for constant start and bound, or None when the
+        counter would wrap or the test not end the loop where the range ends."""
+        m = 1 << self.bits
+        k = self.step
+        if self.pred == "ne":
+            end = n or (m if k > 0 else 0)
+            if k > 0 and x0 < end and (end - x0) % k == 0:
+                return x0, end, k
+            if k < 0 and x0 > end and (x0 - end) % -k == 0:
+                return x0, end, k
+            return None
+        if self.pred == "lt" and k > 0 and x0 < n <= m - k:
+            return x0, n, k
+        if self.pred == "gt" and k < 0 and x0 > n >= -k - 1:
+            return x0, n, k
+        return None
+
+    def feasible(self) -> bool:
+        """Whether a constant bound leaves room for the range form at all."""
+        if self.nvar >= 0 or self.svar >= 0:
+            return True
+        m = 1 << self.bits
+        if self.pred == "lt":
+            return self.bound <= m - self.step
+        if self.pred == "gt":
+            return self.bound >= -self.step - 1
+        return True
+
+    def header(self) -> str:
+        """``range(...)`` of the ``for`` statement (counter, bound and step as
+        they are on entry)."""
+        st = self.static()
+        if st:
+            return "range({}, {}, {})".format(*self._range(self.x0, self.bound))  # type: ignore[arg-type]
+        k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
+        return f"range(l{self.x}, {self._end()}, {k})"
+
+    def _end(self) -> str:
+        if self.nvar >= 0:
+            return f"l{self.nvar}"
+        if self.pred == "ne" and self.bound == 0:
+            return str(1 << self.bits) if self.step > 0 else "0"
+        return str(self.bound)
+
+    def guard(self) -> str:
+        """The condition for the range form (dynamic loops): no wrap, the
+        test ends the loop where the range ends, MIN_TRIPS iterations."""
+        x, end, m = f"l{self.x}", self._end(), 1 << self.bits
+        t = MIN_TRIPS
+        if self.svar >= 0:  # "lt", the step a local
+            s = f"l{self.svar}"
+            return f"0 < {s} <= {m} - {end} and {x} + {t} * {s} <= {end}"
+        k = self.step
+        if self.pred == "ne":
+            if k > 0:
+                g = f"{x} + {t * k} <= {end}"
+                return g + (f" and ({end} - {x}) % {k} == 0" if k > 1 else "")
+            g = f"{x} >= {end} + {t * -k}"
+            return g + (f" and ({x} - {end}) % {-k} == 0" if k < -1 else "")
+        if self.pred == "lt":
+            g = f"{x} + {t * k} <= {end}"
+            return g + (f" <= {m - k}" if self.nvar >= 0 else "")
+        g = f"{x} >= {end} + {t * -k}"
+        return g + (f" and {end} >= {-k - 1}" if self.nvar >= 0 and k < -1 else "")
+
+    def after(self) -> str:
+        """The counter's value once the range has run out: the stepped value
+        that failed the test."""
+        m = 1 << self.bits
+        if self.pred == "ne":
+            return f"l{self.nvar}" if self.nvar >= 0 else str(self.bound)
+        k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
+        return f"(l{self.x} + {k}) & {hex(m - 1)}"
+
+
+def counted_loops(body: list, loops: list[tuple[int, int, int]]) -> dict[int, Counted]:
+    """``{start of a loop: Counted}`` for the loops of the shape above.
+    ``loops``: (start, end, number of branches to it) of the loops whose
+    block type is empty."""
+    out: dict[int, Counted] = {}
+    for s, e, branches in loops:
+        if branches != 1 or e < s + 6 or body[e - 1][0] != _BR_IF or body[e - 1][1] != 0:
+            continue
+        c = _tail(body, s, e)
+        if c is None:
+            continue
+        # One set of the counter in the body (the tail's), none of the bound
+        # or the step.
+        x = c.x
+        fixed = {v for v in (c.nvar, c.svar) if v >= 0}
+        if x in fixed:
+            continue
+        ok = c.feasible()
+        for j in range(s + 1, e):
+            op, imm, _ = body[j]
+            if op in _SETS and (imm in fixed or (imm == x and j != c.tee)):
+                ok = False
+                break
+        if not ok:
+            continue
+        c.x0 = _entry_const(body, s, x, c.bits)
+        st = c.static()
+        if st is False:
+            continue
+        if st is None and (
+            e - s > MAX_COPIED
+            or any(body[j][0] in (_LOOP, _CALL, _CALL_INDIRECT, _CALL_REF) for j in range(s + 1, e))
+        ):
+            continue
+        out[s] = c
+    return out
+
+
+def _tail(body: list, s: int, e: int) -> Counted | None:
+    """Match the counting tail of the loop at ``s``..``e`` (see Counted)."""
+    c = Counted()
+    cmp = body[e - 2]
+    if cmp[0] == _LOCAL_TEE:  # local.tee $x  br_if 0: continue while nonzero
+        get, step, add, tee = body[e - 5 : e - 1]
+        bound = None
+        c.pred = "ne"
+        first = e - 5
+        swapped = False
+    elif cmp[0] in _CMPS and e >= s + 8:
+        c.bits, c.pred = _CMPS[cmp[0]]
+        a = body[e - 7 : e - 2]
+        if a[0][0] == _LOCAL_GET and a[3][0] == _LOCAL_TEE and a[0][1] == a[3][1]:
+            get, step, add, tee, bound = a
+            swapped = False
+        else:
+            bound, get, step, add, tee = a
+            swapped = True
+        first = e - 7
+    else:
+        return None
+    if get[0] != _LOCAL_GET or tee[0] != _LOCAL_TEE or get[1] != tee[1] or add[0] not in _ADDS:
+        return None
+    bits, const = _ADDS[add[0]]
+    if cmp[0] in _CMPS and _CMPS[cmp[0]][0] != bits:
+        return None
+    c.bits = bits
+    c.x = get[1]
+    m = 1 << bits
+    if step[0] == const:
+        k = step[1] & (m - 1)
+        k = k - m if k >= m >> 1 else k
+        if k == 0 or abs(k) >= 1 << 31:
+            return None
+        c.step = k
+    elif step[0] == _LOCAL_GET:
+        c.svar = step[1]
+    else:
+        return None
+    if bound is not None:
+        if bound[0] == const:
+            c.bound = bound[1] & (m - 1)
+        elif bound[0] == _LOCAL_GET:
+            c.nvar = bound[1]
+        else:
+            return None
+    if swapped:
+        c.pred = _SWAP[c.pred]
+    # le / ge with a constant bound are lt / gt with the next one.
+    if c.pred == "le":
+        if c.nvar >= 0:
+            return None
+        c.pred, c.bound = "lt", c.bound + 1
+    elif c.pred == "ge":
+        if c.nvar >= 0 or c.bound == 0:
+            return None
+        c.pred, c.bound = "gt", c.bound - 1
+    if c.svar >= 0 and c.pred != "lt":
+        return None
+    if c.svar < 0 and ((c.pred == "lt" and c.step < 0) or (c.pred == "gt" and c.step > 0)):
+        return None
+    c.skip = tuple(range(first, e))
+    c.tee = first + 4 if swapped else first + 3
+    return c
+
+
+def _entry_const(body: list, s: int, x: int, bits: int) -> int | None:
+    """The constant ``x`` holds on entry to the loop at ``s`` when the
+    straight-line code before it sets it to one."""
+    k = s - 1
+    while k >= 1:
+        op, imm, _ = body[k]
+        if op in _SETS and imm == x:
+            prev = body[k - 1]
+            if op == _LOCAL_SET and prev[0] == (_I32_CONST if bits == 32 else _I64_CONST):
+                return prev[1] & ((1 << bits) - 1)
+            return None
+        if op in (_LOOP, _ELSE, _END, _BR, _BR_TABLE, _RETURN, _UNREACHABLE):
+            return None
+        k -= 1
+    return None

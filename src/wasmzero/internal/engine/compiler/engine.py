@@ -112,7 +112,14 @@ def _base_namespace() -> dict[str, Any]:
         _r32c=F32_CELL,  # f32 rounding (see Translator.numeric)
         _f64nan=f64_from_bits,
     )
-    ns["__builtins__"] = {"len": len, "int": int, "float": float, "abs": abs, "bool": bool}
+    ns["__builtins__"] = {
+        "len": len,
+        "int": int,
+        "float": float,
+        "abs": abs,
+        "bool": bool,
+        "range": range,
+    }
     return ns
 
 

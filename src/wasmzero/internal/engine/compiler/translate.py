@@ -30,7 +30,7 @@ from ...wasm.types import F32, F64, I32, I64, V128
 from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
-from .counters import counter_ranges, guarded_ranges
+from .counters import Counted, counted_loops, counter_ranges, guarded_ranges
 
 
 def _semantics(name: str) -> Any:
@@ -181,6 +181,9 @@ class Frame:
         "nest",
         "nest_open",
         "base0",
+        "counted",
+        "head",
+        "tail",
     )
 
     def __init__(self, node: Node, kind: int, params: int, results: int, height: int) -> None:
@@ -205,6 +208,9 @@ class Frame:
         self.nest = False  # lowered as nested `if not cond:` (see control.py)
         self.nest_open: list[int] = []  # lines of the `if not cond:` opened
         self.base0 = 0
+        self.counted: Counted | None = None  # a `for` loop over the counter
+        self.head = -1  # its `while True:` line (copied into a `for` form)
+        self.tail = -1  # the first line of its counting tail
 
 
 class Switch:
@@ -254,6 +260,9 @@ class Translator:
         self.forms: list[tuple[str, str]] = []  # address forms (see address())
         self.suspect: frozenset[str] = frozenset()  # see _negative_locals
         self.py_depth = 0  # Python loops currently open
+        self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
+        self.skip: set[int] = set()  # the counting tails of static ones
+        self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
 
     # -- output --------------------------------------------------------------
 
@@ -486,6 +495,16 @@ class Translator:
         loops = [(n.start, n.end, len(n.sites)) for n in self.nodes.values() if n.kind == KIND_LOOP]
         self.counter_range = guarded_ranges(body, loops)
         self.counter_range.update(counter_ranges(body, loops))
+        self.counted = counted_loops(body, [lp for lp in loops if block_types[lp[0]] == (0, 0)])
+        for s, c in self.counted.items():
+            st = c.static()
+            if st:
+                self.skip.update(c.skip)
+                for j in range(s + 1, c.skip[0]):
+                    if body[j][0] == 0x20 and body[j][1] == c.x:
+                        self.counter_range[j] = st
+            else:
+                self.tails[c.skip[0]] = s
         self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
@@ -512,6 +531,8 @@ class Translator:
 
     def run(self, body: list) -> None:
         skip = 0  # nesting depth inside unreachable code
+        dropped = self.skip  # the counting tails of `for` loops
+        tails = self.tails
         for i, (op, imm, _off) in enumerate(body):
             f = self.frames[-1]
             if f.unreachable:
@@ -527,6 +548,11 @@ class Translator:
                 if op == 0x05 and not skip:  # else
                     self.op_else()
                 continue
+            if i in dropped:
+                continue
+            if i in tails:
+                if f.node.start == tails[i] and not f.need_guard:
+                    f.tail = len(self.lines)
             handler = _HANDLERS.get(op)
             if handler is None:
                 self.numeric(op)
@@ -566,7 +592,17 @@ class Translator:
             else:
                 fr.guard = True
         if fr.pyloop:
-            self.emit("while True:")
+            c = self.counted.get(i) if kind == KIND_LOOP else None
+            if c is not None and c.static():
+                fr.counted = c
+                self.emit(f"for l{c.x} in {c.header()}:")
+                if c.x in self.shadow:
+                    self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
+            else:
+                self.emit("while True:")
+                if c is not None and self.indent < MAX_NEST_INDENT:
+                    fr.counted = c
+                    fr.head = len(self.lines) - 1
             self.indent += 1
             self.py_depth += 1
         if kind == KIND_IF:
@@ -661,8 +697,14 @@ class Translator:
         parent = self.frames[-1]
         self.indent = fr.outer_indent
         if fr.pyloop:
-            # Falling off the end of the body leaves the loop.
-            self.lines.append("    " * (self.indent + 1) + "break")
+            c = fr.counted
+            if c is None or fr.head >= 0:
+                # Falling off the end of the body leaves the loop.
+                self.lines.append("    " * (self.indent + 1) + "break")
+                if c is not None and fr.tail > fr.head:
+                    self.copy_counted(fr, c)
+            else:
+                self.lines += self.counted_exit(c, self.indent)
             self.py_depth -= 1
             self.dispatch_after_loop(fr)
         if fr.guard and fr.reached:
@@ -683,6 +725,36 @@ class Translator:
             parent.unreachable = True
         if sw is not None and fr.node.case and fr in sw.cases:
             self.capture_case(sw, sw.cases.index(fr))
+
+    def shadow_line(self, x: int) -> str:
+        return f"q{x} = l{x} >> {self.shadow[x]}"
+
+    def counted_exit(self, c: Counted, indent: int) -> list[str]:
+        """The ``else:`` of a counted ``for``: when the range runs out, the
+        counter takes the stepped value that ended the loop."""
+        ind = "    " * indent
+        out = [ind + "else:", ind + f"    l{c.x} = {c.after()}"]
+        if c.x in self.shadow:
+            out.append(ind + "    " + self.shadow_line(c.x))
+        return out
+
+    def copy_counted(self, fr: Frame, c: Counted) -> None:
+        """Turn the ``while True:`` loop just emitted into ``if guard: for
+        ... in range(...): body`` ``else: while True: body tail``."""
+        lines = self.lines
+        h = fr.head
+        ind = lines[h][: len(lines[h]) - len(lines[h].lstrip())]
+        body = ["    " + line for line in lines[h + 1 : fr.tail]]
+        if not body:
+            body = [ind + "        pass"]
+        out = [ind + f"if {c.guard()}:", ind + f"    for l{c.x} in {c.header()}:"]
+        if c.x in self.shadow:
+            out.append(ind + "        " + self.shadow_line(c.x))
+        out += body
+        out += self.counted_exit(c, len(ind) // 4 + 1)
+        out += [ind + "else:", "    " + lines[h]]
+        out += ["    " + line for line in lines[h + 1 :]]
+        lines[h:] = out
 
     def dispatch_after_loop(self, fr: Frame) -> None:
         """After a Python loop ends, continue the multi-level branches that

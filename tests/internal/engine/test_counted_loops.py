@@ -1,0 +1,152 @@
+"""Counted loops (internal/engine/compiler/counters.py, ``Counted``): a loop
+whose tail steps a counter and tests it against a loop-invariant bound runs
+as ``for lX in range(...)`` where that is exact. Every shape, with starts,
+bounds and steps on both sides of the guards (wrap-around, steps that miss
+the bound, too few iterations), computes what wasmtime computes: the values
+the body sees, the counter after the loop, and the exits by branch."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from wasmzero import Runtime
+
+wasmtime = pytest.importorskip("wasmtime")
+
+_CMP = {"ne": "ne", "lt": "lt_u", "gt": "gt_u", "le": "le_u", "ge": "ge_u"}
+
+
+def _module(
+    bits: int, pred: str, step: int | None, start: int | None, bound: int | None, swapped: bool
+) -> str:
+    """``run(a, b, k)``: the counter starts at ``start`` (or ``a``), steps by
+    ``step`` (or ``k``), is tested against ``bound`` (or ``b``); at most 300
+    iterations (then a branch out). Returns a hash of the values seen, the
+    counter after the loop and the number of iterations."""
+    t = f"i{bits}"
+    ext = "(i64.extend_i32_u (local.get $i))" if bits == 32 else "(local.get $i)"
+    start_e = "(local.get $a)" if start is None else f"({t}.const {start})"
+    bound_e = "(local.get $b)" if bound is None else f"({t}.const {bound})"
+    step_e = "(local.get $k)" if step is None else f"({t}.const {step})"
+    incr = f"(local.get $i) {step_e} ({t}.add) (local.tee $i)"
+    if pred == "bare":
+        tail = f"{incr} (br_if $l)"
+    elif swapped:
+        tail = f"{bound_e} {incr} ({t}.{_CMP[pred]}) (br_if $l)"
+    else:
+        tail = f"{incr} {bound_e} ({t}.{_CMP[pred]}) (br_if $l)"
+    return f"""
+(module
+  (func (export "run") (param $a {t}) (param $b {t}) (param $k {t}) (result i64)
+    (local $i {t}) (local $s i64) (local $n i32)
+    (local.set $i {start_e})
+    (block $out
+      (loop $l
+        (local.set $s (i64.add (i64.mul (local.get $s) (i64.const 31)) {ext}))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br_if $out (i32.gt_u (local.get $n) (i32.const 300)))
+        {tail}))
+    (i64.add (i64.add (i64.mul (local.get $s) (i64.const 1000003)) {ext})
+      (i64.extend_i32_u (local.get $n)))))
+"""
+
+
+def _values(bits: int, rng: random.Random) -> list[int]:
+    m = 1 << bits
+    edge = [0, 1, 2, 7, 8, 9, 16, 40, m // 2 - 1, m // 2, m - 20, m - 8, m - 1]
+    return edge + [rng.randrange(m) for _ in range(3)]
+
+
+def _args(bits: int, step: int | None, rng: random.Random) -> list[tuple[int, int, int]]:
+    """Starts and bounds around each other: exact multiples of the step
+    away, one off, far, across the wrap-around."""
+    m = 1 << bits
+    out = []
+    steps = [step] if step is not None else [1, 2, 3, m - 1, m - 2, 0, m // 2, 8]
+    for k in steps:
+        ks = k if k < m // 2 else k - m
+        for a in rng.sample(_values(bits, rng), 6):
+            for j in (0, 1, 5, 8, 9, 20, 299):
+                b = (a + j * ks) % m
+                out.append((a, b, k % m))
+                out.append((a, (b + 1) % m, k % m))
+        out.append((rng.randrange(m), rng.randrange(m), k % m))
+    return out
+
+
+def _signed(v: int, bits: int) -> int:
+    return v - (1 << bits) if v >= 1 << (bits - 1) else v
+
+
+def _shapes() -> list[tuple]:
+    shapes = []
+    for bits, pred, swapped in itertools.product(
+        (32, 64), ("ne", "lt", "gt", "le", "ge", "bare"), (False, True)
+    ):
+        if pred == "bare" and (bits == 64 or swapped):
+            continue
+        for step in (1, 2, 4, -1, -2, -3, None):
+            for start, bound in (
+                (None, None),
+                (0, None),
+                (None, 40),
+                (0, 64),
+                (-64, 0),
+                (100, 3),
+                (5, 4),
+            ):
+                shapes.append((bits, pred, step, start, bound, swapped))
+    return shapes
+
+
+_SHAPES = _shapes()
+
+
+@pytest.mark.parametrize("chunk", range(8))
+def test_counted_loops_agree_with_wasmtime(chunk: int) -> None:
+    rng = random.Random(chunk)
+    shapes = _SHAPES[chunk::8]
+    with Runtime() as rt:
+        for bits, pred, step, start, bound, swapped in shapes:
+            text = _module(bits, pred, step, start, bound, swapped)
+            wasm = wasmtime.wat2wasm(text)
+            store = wasmtime.Store()
+            inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+            want_run = inst.exports(store)["run"]
+            got_run = rt.instantiate(wasm).exported_function("run")
+            for a, b, k in rng.sample(_args(bits, step, rng), 12):
+                sa, sb, sk = (_signed(v, bits) for v in (a, b, k))
+                want = want_run(store, sa, sb, sk) & (2**64 - 1)
+                got = got_run(a, b, k) & (2**64 - 1)
+                assert got == want, (text, a, b, k)
+
+
+def _source(text: str) -> str:
+    from wasmzero.internal.binary.decoder import decode_module
+    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
+
+    ctx = ModuleContext.of(decode_module(wasmtime.wat2wasm(text)))
+    return translate_function(ctx, 0)
+
+
+def test_counted_loop_forms() -> None:
+    # constant start and bound, enough iterations: the range form only
+    src = _source(_module(32, "ne", 4, 0, 64, False))
+    assert "for l3 in range(0, 64, 4):" in src and "while" not in src
+    # a count-down to zero, start known
+    src = _source(_module(32, "bare", -1, 100, None, False))
+    assert "for l3 in range(100, 0, -1):" in src
+    # too few iterations for a range to pay: the while loop only
+    src = _source(_module(32, "ne", 1, 0, 5, False))
+    assert "for " not in src and "while True:" in src
+    # a step that misses the bound: never a range
+    src = _source(_module(32, "ne", 3, 0, 64, False))
+    assert "for " not in src
+    # start or bound known on entry only: a guard picks the form
+    src = _source(_module(32, "lt", 2, None, None, False))
+    assert "if l3 + 16 <= l1 <= 4294967294:" in src and "while True:" in src
+    src = _source(_module(64, "ne", None, None, None, False))
+    assert "for " not in src  # a variable step is taken only with lt_u
