@@ -184,6 +184,9 @@ class Frame:
         "counted",
         "head",
         "tail",
+        "facts_in",
+        "facts_then",
+        "facts_br",
     )
 
     def __init__(self, node: Node, kind: int, params: int, results: int, height: int) -> None:
@@ -211,6 +214,11 @@ class Frame:
         self.counted: Counted | None = None  # a `for` loop over the counter
         self.head = -1  # its `while True:` line (copied into a `for` form)
         self.tail = -1  # the first line of its counting tail
+        # Ranges of locals on entry to an if, and at the end of its then arm.
+        self.facts_in: dict[int, tuple[int, int]] = {}
+        self.facts_then: dict[int, tuple[int, int]] | None = None
+        # Ranges that hold on every branch to the end of this block so far.
+        self.facts_br: dict[int, tuple[int, int]] | None = None
 
 
 class Switch:
@@ -260,6 +268,8 @@ class Translator:
         self.forms: list[tuple[str, str]] = []  # address forms (see address())
         self.suspect: frozenset[str] = frozenset()  # see _negative_locals
         self.py_depth = 0  # Python loops currently open
+        # Ranges of locals set in straight-line code (see note_range).
+        self.facts: dict[int, tuple[int, int]] = {}
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
@@ -568,6 +578,8 @@ class Translator:
         parent = self.frames[-1]
         # Pending values must be settled before the block runs.
         self.flush_for_block(node.writes)
+        if kind == KIND_LOOP:
+            self.forget(node)  # the loop header joins the branches back
         for j in range(np):
             slot = f"s{height + j}"
             v = self.stack[height + j]
@@ -610,6 +622,8 @@ class Translator:
             self.indent += 1
         fr.base_indent = self.indent
         fr.arm_start = len(self.lines)
+        if kind == KIND_IF:
+            fr.facts_in = dict(self.facts)
         self.frames.append(fr)
 
     def op_block(self, i: int, imm: object) -> None:
@@ -665,6 +679,8 @@ class Translator:
 
     def op_else(self, i: int = 0, imm: object = None) -> None:
         fr = self.frames[-1]
+        fr.facts_then = None if fr.unreachable else self.facts
+        self.facts = dict(fr.facts_in)
         fr.then_fell = not fr.unreachable
         if not fr.unreachable:
             self.store_results(fr)
@@ -692,6 +708,8 @@ class Translator:
             return
         if fallthrough:
             self.store_results(fr)
+        if fr.kind == KIND_IF or fr.kind == KIND_BLOCK:
+            self.join_end(fr)
         self.end_arm(fr)
         self.frames.pop()
         parent = self.frames[-1]
@@ -836,6 +854,7 @@ class Translator:
 
     def op_br(self, i: int, label: int) -> None:
         t = self.frames[-1 - label]
+        self.branch_facts(t)
         if t.nest:  # in t's own body: the rest of the body is skipped
             t.reached = True
             t.unreachable = True
@@ -850,6 +869,7 @@ class Translator:
     def op_br_if(self, i: int, label: int) -> None:
         c = self.pop()
         t = self.frames[-1 - label]
+        self.branch_facts(t)
         if t.nest:  # in t's own body: the rest of the body runs if not c
             self.flush_unsafe()
             t.reached = True
@@ -881,6 +901,8 @@ class Translator:
         labels, default = imm
         idx = self.pop()
         self.flush_unsafe()
+        for label in set(labels) | {default}:
+            self.branch_facts(self.frames[-1 - label])
         if not idx.simple:
             idx = self.materialize(idx)
         if i in self.switch_chains:
@@ -1078,7 +1100,7 @@ class Translator:
     def op_local_get(self, i: int, x: int) -> None:
         al = self.read_al.get(i)
         v = var(f"l{x}", self.fixed_al[x] if al is None else al)
-        r = self.counter_range.get(i)
+        r = self.counter_range.get(i) or self.facts.get(x)
         if r is not None:
             v.lo, v.hi = r
         self.stack.append(v)
@@ -1086,11 +1108,54 @@ class Translator:
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
         self.assign(f"l{x}", v)
+        self.note_range(x, v)
 
     def op_local_tee(self, i: int, x: int) -> None:
         v = self.pop()
         self.assign(f"l{x}", v)
-        self.stack.append(var(f"l{x}", max(v.al, self.read_al.get(i, 0))))
+        self.note_range(x, v)
+        w = var(f"l{x}", max(v.al, self.read_al.get(i, 0)))
+        if v.hi is not None:
+            w.lo, w.hi = v.lo, v.hi
+        self.stack.append(w)
+
+    def note_range(self, x: int, v: V) -> None:
+        """What a set says of the local's range, until the next set of it
+        or a join of control flow that another value may come from."""
+        if v.hi is not None:
+            self.facts[x] = (v.lo, v.hi)
+        else:
+            self.facts.pop(x, None)
+
+    def join_end(self, fr: Frame) -> None:
+        """The ranges after a block or if: those that hold on every path to
+        its end (branches to it, the fall through, for an if its then arm
+        and, without an else, its entry), widened to cover each."""
+        paths = []
+        if fr.facts_br is not None:
+            paths.append(fr.facts_br)
+        if not fr.unreachable:
+            paths.append(self.facts)
+        if fr.kind == KIND_IF:
+            if not fr.else_seen:
+                paths.append(fr.facts_in)
+            elif fr.facts_then is not None:
+                paths.append(fr.facts_then)
+        self.facts = _join_facts(paths)
+
+    def branch_facts(self, t: Frame) -> None:
+        """A branch to ``t``: its end is reached with the ranges of here."""
+        if t.kind == KIND_BLOCK or t.kind == KIND_IF:
+            t.facts_br = (
+                dict(self.facts) if t.facts_br is None else _join_facts([t.facts_br, self.facts])
+            )
+
+    def forget(self, node: Node) -> None:
+        """At a join: the ranges of the locals ``node`` writes no longer hold."""
+        facts = self.facts
+        if facts:
+            for x in node.writes:
+                facts.pop(x, None)
 
     def op_global_get(self, i: int, x: int) -> None:
         al = self.global_al[x]
@@ -1247,6 +1312,9 @@ class Translator:
         if info.name in _WRAPPING:
             self.numeric_wrapping(info.name, sem, args)
             return
+        if info.name == "i64.extend_i32_u" and args[0].raw is None:
+            self.stack.append(args[0])  # the same value, its range too
+            return
         if n == 1 and args[0].cond is not None and info.name in ("i32.eqz",):
             c = args[0].cond
             self.push(V(f"(0 if {c} else 1)", args[0].names, args[0].unsafe, cond=f"(not {c})"))
@@ -1301,6 +1369,16 @@ class Translator:
         ``((a + b) ^ c) & M``)."""
         width = 32 if name[:3] == "i32" else 64
         in_width = 64 if name == "i32.wrap_i64" else width
+        if name[4:] == "and" or name == "i32.wrap_i64":
+            # A mask that keeps every bit the value can have: the value.
+            a, b = args if len(args) == 2 else (args[0], const(str(M32)))
+            if _int_const(a):
+                a, b = b, a
+            if _int_const(b) and a.hi is not None and a.raw is None and a.hi <= int(b.e):
+                m = int(b.e)
+                if not m & (m + 1):
+                    self.stack.append(a)
+                    return
         n0 = len(self.stack)
         self._numeric_wrapping(name, sem, args, width, in_width)
         op = _ALIGN_OPS.get(name)
@@ -1362,7 +1440,12 @@ class Translator:
         elif op == "wrap_i64":
             raw, rbits = rs[0], bs[0]
         else:
-            raw = f"({sem.raw.format(*rs)})"
+            c = args[1] if op == "shl" else None
+            if c is not None and c.hi is not None and c.hi < width and c.raw is None:
+                # A count known to be below the width needs no mask.
+                raw = f"({rs[0]} << {c.e})"
+            else:
+                raw = f"({sem.raw.format(*rs)})"
             if op in ("add", "sub") and not loose:
                 e = _wrap_by_compare(op, args, width)
                 if e is None:
@@ -1385,7 +1468,7 @@ class Translator:
             if op == "mul":
                 rbits = bs[0] + bs[1]
             elif op == "shl":
-                rbits = bs[0] + width - 1
+                rbits = bs[0] + (width - 1 if c is None or c.hi is None else min(c.hi, width - 1))
             else:  # add, sub
                 rbits = max(bs) + 1
         self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
@@ -1629,6 +1712,21 @@ def _retryable(line: str) -> bool:
 _LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF}
 
 
+def _join_facts(paths: list[dict[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:
+    """The ranges of locals known on each of ``paths``, widened to cover all."""
+    if not paths:
+        return {}
+    joined = dict(paths[0])
+    for p in paths[1:]:
+        for x, (lo, hi) in list(joined.items()):
+            r = p.get(x)
+            if r is None:
+                del joined[x]
+            elif r != (lo, hi):
+                joined[x] = (min(lo, r[0]), max(hi, r[1]))
+    return joined
+
+
 def _bound(name: str, args: list[V]) -> int | None:
     """An upper bound of the result of a non-wrapping operation, if it is
     known to be small (bit counts, shifts right and remainders by
@@ -1677,6 +1775,9 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int, int] | Non
         k = int(b.e) & (width - 1)
         hi = a.hi << k
         e = f"({a.e} << {k})"
+    elif b.hi is not None and b.hi < width and b.raw is None:
+        hi = a.hi << b.hi
+        e = f"({a.e} << {b.e})"
     else:  # a variable shift count: at most width - 1
         hi = a.hi << (width - 1)
         e = f"({a.e} << ({b.e} & {width - 1}))"
