@@ -74,14 +74,18 @@ def _int_ops(t: str, bits: int) -> None:
     S[f"{t}.shl"] = Sem(f"({{0}} << ({{1}} & {k})) & {m}", raw=f"{{0}} << ({{1}} & {k})")
     S[f"{t}.shr_s"] = Sem(f"((({{0}} ^ {s}) - {s}) >> ({{1}} & {k})) & {m}")
     S[f"{t}.shr_u"] = Sem(f"{{0}} >> ({{1}} & {k})")
-    # (rotations: ``raw`` needs the operand wrapped, as the right shift does)
+    # Rotations: the operand times 2**bits + 1 is two copies of it side by
+    # side, and a rotation right by r is their bits r.. r + bits - 1: one
+    # multiply and one shift (a third cheaper than two shifts and an or).
+    # ``raw`` needs the operand wrapped; its bits above ``bits`` are noise.
+    twice = (1 << bits) + 1
     S[f"{t}.rotl"] = Sem(
-        f"(({{0}} << ({{1}} & {k})) | ({{0}} >> (-{{1}} & {k}))) & {m}",
-        raw=f"({{0}} << ({{1}} & {k})) | ({{0}} >> (-{{1}} & {k}))",
+        f"(({{0}} * {twice}) >> (-{{1}} & {k})) & {m}",
+        raw=f"({{0}} * {twice}) >> (-{{1}} & {k})",
     )
     S[f"{t}.rotr"] = Sem(
-        f"(({{0}} >> ({{1}} & {k})) | ({{0}} << (-{{1}} & {k}))) & {m}",
-        raw=f"({{0}} >> ({{1}} & {k})) | ({{0}} << (-{{1}} & {k}))",
+        f"(({{0}} * {twice}) >> ({{1}} & {k})) & {m}",
+        raw=f"({{0}} * {twice}) >> ({{1}} & {k})",
     )
 
     S[f"{t}.extend8_s"] = Sem(f"((({{0}} & 0xFF) ^ 0x80) - 0x80) & {m}")

@@ -1403,12 +1403,12 @@ class Translator:
         loose = False
         op = name[4:]
         if op in ("rotl", "rotr"):
-            # The right-shift half needs the exact operand (used twice).
-            v = args[0] if args[0].simple else self.materialize(args[0])
+            # The operand exact (wrapped), once (see numeric/semantics.py).
+            v = args[0]
             raw = f"({sem.raw.format(v.e, args[1].e)})"
             names = v.names | args[1].names
             unsafe = v.unsafe or args[1].unsafe
-            self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width))
+            self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=2 * width + 1))
             return
         rsafe = width == 32 and op in ("add", "mul", "shl")
         for a in args:
