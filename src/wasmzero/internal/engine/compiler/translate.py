@@ -1448,9 +1448,15 @@ class Translator:
                 raw = f"({sem.raw.format(*rs)})"
             if op in ("add", "sub") and not loose:
                 e = _wrap_by_compare(op, args, width)
-                if e is None:
-                    # Exact operands: the result is off by at most 2**width,
-                    # fixed by one comparison (cheaper than a multi-digit &).
+                if e is None and width == 32:
+                    # Exact operands: the result is off by at most 2**32.
+                    # CPython's % returns a non-negative dividend below the
+                    # divisor as it is, after comparing sizes: cheaper than
+                    # a comparison, a multi-digit & or a walrus.
+                    e = f"({raw} % 4294967296)"
+                elif e is None:
+                    # 64 bits (hashes, mostly): a wrap is as likely as not, and
+                    # a % that has to divide costs more than one comparison.
                     t = self.fresh()
                     m = 1 << width
                     if op == "add":
@@ -1646,6 +1652,9 @@ def _wrap_by_compare(op: str, args: list[V], width: int) -> str | None:
         c = (m - c) % m
     if c == 0:
         return x
+    if width == 32:
+        # (see _numeric_wrapping: % of a dividend below 2**32 is a compare)
+        return f"(({x} + {c}) % {m})" if c < m >> 1 else f"(({x} - {m - c}) % {m})"
     if c < m >> 1:  # add a small positive constant
         k = m - c
         return f"({x} + {c} if {x} < {k} else {x} - {k})"
