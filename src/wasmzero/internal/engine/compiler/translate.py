@@ -1477,9 +1477,15 @@ class Translator:
                 rbits = bs[0] + (width - 1 if c is None or c.hi is None else min(c.hi, width - 1))
             else:  # add, sub
                 rbits = max(bs) + 1
-        self.push(V(f"({raw} & {mask})", names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
-        if rsafe:
-            self.stack[-1].lin = _lin_combine(op, args)
+        lin = _lin_combine(op, args) if rsafe else None
+        if op == "add" and lin is not None and width == 32 and rbits <= 40:
+            # A sum of pointers, indexes and offsets: below 2**32 but for a
+            # rare wrap, where % costs a size compare and & a new int.
+            e = f"({raw} % 4294967296)"
+        else:
+            e = f"({raw} & {mask})"
+        self.push(V(e, names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
+        self.stack[-1].lin = lin
 
     # -- SIMD ------------------------------------------------------------------------------
 
