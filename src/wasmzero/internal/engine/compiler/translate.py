@@ -31,6 +31,7 @@ from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 from .counters import Counted, counted_loops, counter_ranges, guarded_ranges
+from .tails import thread_tails
 
 
 def _semantics(name: str) -> Any:
@@ -480,15 +481,24 @@ class Translator:
         ft = self.ctx.module.types[bt]
         return ft.params, ft.results
 
-    # -- translation -------------------------------------------------------------
-
-    def translate(self) -> str:
-        body = self.code.body
+    def block_types_of(self, body: list) -> dict[int, tuple[int, int]]:
+        """(params, results) of each block/loop/if by its index."""
         block_types = {}
         for i, (op, imm, _) in enumerate(body):
             if op in (0x02, 0x03, 0x04):
                 p, r = self.block_arity(imm)
                 block_types[i] = (len(p), len(r))
+        return block_types
+
+    # -- translation -------------------------------------------------------------
+
+    def translate(self) -> str:
+        body = self.code.body
+        block_types = self.block_types_of(body)
+        threaded = thread_tails(body, block_types, len(self.type.results), self.ctx)
+        if threaded is not body:
+            body = threaded
+            block_types = self.block_types_of(body)
         self.block_types = block_types
         self.nodes, self.switch_chains = analyse(body, block_types)
         self.switches: list[Switch] = []
