@@ -74,6 +74,7 @@ class Node:
         "direct",
         "nest",
         "direct_break",
+        "crossed",
     )
 
     def __init__(self, kind: int, start: int, parent: Node | None, node_id: int) -> None:
@@ -99,6 +100,9 @@ class Node:
         # Every branch to it reaches it without leaving a Python loop, so a
         # `while True` wrapper turns each into a bare `break`.
         self.direct_break = False
+        # Branches from inside to loops around it (``continue``s that a
+        # Python loop for this block would turn into flag and dispatch).
+        self.crossed = 0
 
 
 def analyse(
@@ -138,8 +142,12 @@ def analyse(
                     node.tail = True
         elif op == BR or op == BR_IF:
             label = body[i][1]
-            stack[-1 - label].sites.append(stack[-1])
-            stack[-1 - label].direct += 1
+            target = stack[-1 - label]
+            target.sites.append(stack[-1])
+            target.direct += 1
+            if target.kind == KIND_LOOP:
+                for k in range(1, label + 1):
+                    stack[-k].crossed += 1
         elif op == BR_TABLE:
             labels, default = body[i][1]
             site = stack[-1]
@@ -169,7 +177,12 @@ def analyse(
                 node.tailbreak = _tailbreak_ok(node)
     for node in nodes.values():
         if node.sites and not node.nest and not node.tailbreak and not node.case:
-            node.direct_break = all(_no_loop_between(site, node) for site in node.sites)
+            # A wrapper loop makes each branch to the block a bare break,
+            # and each branch across it to an outer loop a flag and a
+            # dispatch: the block takes a guard instead where those are more.
+            node.direct_break = node.crossed <= len(node.sites) and all(
+                _no_loop_between(site, node) for site in node.sites
+            )
     return nodes, switches
 
 
