@@ -182,7 +182,9 @@ def _tail(
     return None
 
 
-def _label_arity(body: list, j: int, k: int, opener: list[int], arity: dict, depth: list[int]) -> int:
+def _label_arity(
+    body: list, j: int, k: int, opener: list[int], arity: dict, depth: list[int]
+) -> int:
     """How many values a branch at ``j`` to label ``k`` carries."""
     # The construct k levels out from j: walk back to its opening instruction.
     need = depth[j] - 1 - k  # its depth from the function (0: the function)
