@@ -152,3 +152,30 @@ def test_ranges_drop_wraps() -> None:
 """
     src = translate_function(ModuleContext.of(decode_module(wasmtime.wat2wasm(text))), 0)
     assert "(32 - l1)" in src and "4294967296" not in src, src
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_sign_mask_and(bits: int) -> None:
+    """``(x >>s (bits - 1)) & y`` is ``y`` where ``x`` is negative, else 0."""
+    t = f"i{bits}"
+    text = f"""
+(module
+  (func (export "run") (param $x {t}) (param $y {t}) (result {t})
+    ({t}.xor (local.get $x)
+      ({t}.and ({t}.shr_s (local.get $x) ({t}.const {bits - 1})) ({t}.shr_s (local.get $y) ({t}.const 3)))))
+  (func (export "run2") (param $x {t}) (param $y {t}) (result {t})
+    ({t}.and (local.get $y) ({t}.shr_s (local.get $x) ({t}.const {2 * bits - 1})))))
+"""
+    wasm = wasmtime.wat2wasm(text)
+    store = wasmtime.Store()
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    m = (1 << bits) - 1
+    values = [0, 1, 5, m >> 1, (m >> 1) + 1, m - 1, m, 0x1234567890ABCDEF & m]
+    with Runtime() as rt:
+        mod = rt.instantiate(wasm)
+        for name in ("run", "run2"):
+            got_f, want_f = mod.exported_function(name), inst.exports(store)[name]
+            for x in values:
+                for y in values:
+                    sx, sy = (v - (1 << bits) if v >> (bits - 1) else v for v in (x, y))
+                    assert got_f(x, y) & m == want_f(store, sx, sy) & m, (name, x, y)

@@ -104,6 +104,7 @@ class V:
         "lo",
         "al",
         "lin",
+        "sign",
     )
 
     def __init__(
@@ -141,6 +142,8 @@ class V:
         self.lin: tuple[tuple[tuple[str, int, int], ...], int] | None = None
         # Known zero low bits of an i32 value (see align.py).
         self.al = al
+        # For x >>s (bits - 1), all ones or zero: the variable x.
+        self.sign: str | None = None
 
 
 def const(e: str) -> V:
@@ -1334,6 +1337,11 @@ class Translator:
             e, cond = special
             names = _NO_NAMES.union(*(a.names for a in args))
             self.push(V(e, names, any(a.unsafe for a in args), cond))
+            if (
+                info.name[4:] == "shr_s"
+                and int(args[1].e) % 64 % _WIDTH[info.name[:3]] == _WIDTH[info.name[:3]] - 1
+            ):
+                self.stack[-1].sign = args[0].e
             return
         if info.name in _UNSIGNED_DIVREM and _nonzero_const(args[1]):
             # A constant non-zero divisor cannot trap.
@@ -1379,6 +1387,13 @@ class Translator:
         ``((a + b) ^ c) & M``)."""
         width = 32 if name[:3] == "i32" else 64
         in_width = 64 if name == "i32.wrap_i64" else width
+        if name[4:] == "and":
+            # A sign mask (x >>s (bits - 1)) and y: y where x is negative.
+            for m, o in (args, args[::-1]):
+                if m.sign is not None:
+                    e = f"({o.e} if {m.sign} >= {1 << (width - 1)} else 0)"
+                    self.push(V(e, m.names | o.names, m.unsafe or o.unsafe))
+                    return
         if name[4:] == "and" or name == "i32.wrap_i64":
             # A mask that keeps every bit the value can have: the value.
             a, b = args if len(args) == 2 else (args[0], const(str(M32)))
@@ -1735,6 +1750,9 @@ def _retryable(line: str) -> bool:
 
 # Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u.
 _LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF}
+
+
+_WIDTH = {"i32": 32, "i64": 64}
 
 
 def _join_facts(paths: list[dict[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:
