@@ -40,6 +40,9 @@ _CALL, _CALL_INDIRECT = 0x10, 0x11
 _DROP, _SELECT, _SELECT_T = 0x1A, 0x1B, 0x1C
 _LOCAL_GET, _LOCAL_SET, _LOCAL_TEE, _GLOBAL_GET, _GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
 MAX_TAIL = 12
+# Bodies beyond this many instructions (libc's printf_core and fmt_fp: big
+# and cold) are left as they are: the pass would cost more than it saves.
+MAX_BODY = 3000
 # (pops, pushes) of the instructions a tail may hold besides those with a
 # fixed signature in the instruction table.
 _EFFECTS = {
@@ -60,43 +63,41 @@ def thread_tails(body: list, arity: dict[int, tuple[int, int]], results: int, ct
     ``arity``: (params, results) of each block/loop/if by its index;
     ``results``: the function's number of results; ``ctx`` the module
     context (function and type signatures, for calls)."""
+    # One pass: the innermost construct around each instruction (-1: the
+    # function), where each construct ends, and the branches to rewrite
+    # (br/br_if to a block or if, not in its own body).
     n = len(body)
-    # Depth (open labels, the function's included) of each instruction,
-    # and the start of the construct each `end` closes.
-    depth = [0] * n
+    if n > MAX_BODY:
+        return body
+    inner = [-1] * n
     opener = [-1] * n
-    stack: list[int] = []
     end_of: dict[int, int] = {}
-    for i, ins in enumerate(body):
-        op = ins[0]
-        depth[i] = len(stack) + 1
-        if op == _BLOCK or op == _LOOP or op == _IF:
-            stack.append(i)
-        elif op == _END and stack:
-            s = stack.pop()
-            opener[i] = s
-            end_of[s] = i
-    # Branch sites to rewrite: br/br_if to a block or if, not in its own body.
+    stack: list[int] = []
     sites: list[tuple[int, int]] = []
-    stack = []
     for i, ins in enumerate(body):
         op = ins[0]
+        if stack:
+            inner[i] = stack[-1]
         if op == _BLOCK or op == _LOOP or op == _IF:
             stack.append(i)
-        elif op == _END and stack:
-            stack.pop()
-        elif (op == _BR or op == _BR_IF) and ins[1] > 0 and ins[1] < len(stack):
+        elif op == _END:
+            if stack:
+                s = stack.pop()
+                opener[i] = s
+                end_of[s] = i
+        elif (op == _BR or op == _BR_IF) and 0 < ins[1] < len(stack):
             t = stack[-1 - ins[1]]
             if body[t][0] != _LOOP:
                 sites.append((i, t))
     if not sites:
         return body
+    depth = _depths(inner)
     tails: dict[int, list | None] = {}
     out: dict[int, list] = {}
     budget = n // 2 + 50
     for i, t in sites:
         if t not in tails:
-            tails[t] = _tail(body, end_of[t] + 1, depth, opener, arity, results, ctx)
+            tails[t] = _tail(body, end_of[t] + 1, depth, opener, inner, arity, results, ctx)
         tail = tails[t]
         if tail is None or len(tail) > budget:
             continue
@@ -129,7 +130,14 @@ def thread_tails(body: list, arity: dict[int, tuple[int, int]], results: int, ct
 
 
 def _tail(
-    body: list, j: int, depth: list[int], opener: list[int], arity: dict, results: int, ctx: object
+    body: list,
+    j: int,
+    depth: list[int],
+    opener: list[int],
+    inner: list[int],
+    arity: dict,
+    results: int,
+    ctx: object,
 ) -> list | None:
     """The tail that starts at ``j``: ``[(instruction, its depth), ...]``
     ending in a jump, or None if it does not qualify."""
@@ -154,7 +162,7 @@ def _tail(
             return None
         if op == _BR or op == _BR_TABLE:
             k = ins[1] if op == _BR else ins[1][1]
-            if h < _label_arity(body, j, k, opener, arity, depth):
+            if h < _label_arity(body, j, k, inner, arity):
                 return None
             out.append((ins, depth[j]))
             return out
@@ -167,7 +175,7 @@ def _tail(
             out.append((ins, depth[j]))
             return out
         if op == _BR_IF:
-            if h < 1 + _label_arity(body, j, ins[1], opener, arity, depth):
+            if h < 1 + _label_arity(body, j, ins[1], inner, arity):
                 return None
             h -= 1
             out.append((ins, depth[j]))
@@ -182,22 +190,25 @@ def _tail(
     return None
 
 
-def _label_arity(
-    body: list, j: int, k: int, opener: list[int], arity: dict, depth: list[int]
-) -> int:
+def _label_arity(body: list, j: int, k: int, inner: list[int], arity: dict) -> int:
     """How many values a branch at ``j`` to label ``k`` carries."""
-    # The construct k levels out from j: walk back to its opening instruction.
-    need = depth[j] - 1 - k  # its depth from the function (0: the function)
-    if need <= 0:
-        return 1 << 30  # the function itself: a return, handled elsewhere
-    i = j - 1
-    while i >= 0:
-        op = body[i][0]
-        if (op == _BLOCK or op == _LOOP or op == _IF) and depth[i] == need:
-            p, r = arity[i]
-            return p if op == _LOOP else r
-        i -= 1
-    return 1 << 30
+    t = inner[j]
+    for _ in range(k):
+        if t < 0:
+            break
+        t = inner[t]
+    if t < 0:
+        return 1 << 30  # the function itself: a return, not threaded
+    p, r = arity[t]
+    return p if body[t][0] == _LOOP else r
+
+
+def _depths(inner: list[int]) -> list[int]:
+    """Open labels (the function's included) at each instruction."""
+    depth = [0] * len(inner)
+    for i, t in enumerate(inner):
+        depth[i] = 1 if t < 0 else depth[t] + 1
+    return depth
 
 
 def _effect(ins: tuple, ctx: object) -> tuple[int, int] | None:
