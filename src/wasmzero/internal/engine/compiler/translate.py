@@ -105,6 +105,7 @@ class V:
         "al",
         "lin",
         "sign",
+        "quiet",
     )
 
     def __init__(
@@ -144,6 +145,9 @@ class V:
         self.al = al
         # For x >>s (bits - 1), all ones or zero: the variable x.
         self.sign: str | None = None
+        # An f32 read from the rounding cell: a NaN in it is quiet, so
+        # struct writes its bits back exactly.
+        self.quiet = False
 
 
 def const(e: str) -> V:
@@ -1223,6 +1227,10 @@ class Translator:
             if not a.simple and a.unsafe:
                 a = self._copy(a)
             addr = _offset(a.e, off)
+            if v.quiet:
+                # (no signalling NaN: struct's conversion is exact)
+                self.emit(f"_stf(M, {addr}, {v.e})")
+                return
             if not v.simple:
                 v = self._copy(v)
             self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
@@ -1362,7 +1370,9 @@ class Translator:
             t = self.fresh()
             self.emit(f"_r32c[0] = {tmpl[6:].format(*es, imm=_literal(imm))}")
             self.emit(f"{t} = _r32c[0]")
-            self.stack.append(var(t))
+            v = var(t)
+            v.quiet = True
+            self.stack.append(v)
             return
         names = _NO_NAMES.union(*(a.names for a in args))
         unsafe = sem.may_trap or any(a.unsafe for a in args)
