@@ -1,4 +1,5 @@
-"""Loop counters whose range is known.
+"""Loop counters: reads whose range is known, and loops that become
+``for ... in range(...)`` (``Counted``, below).
 
 Compilers count loops over static arrays from a "negative" start up to zero
 (``for (i = -32768; i != 0; i += 16) a[i + 32768 + base]``), which LLVM
