@@ -1935,6 +1935,9 @@ def _local_writes(body: list) -> tuple[set[int], list[int]]:
     unsafe: set[int] = set()  # read where the initial zero may show
     written: set[int] = set()
     sets: list[int] = []
+    # Until the first branch or join, code runs on every path: its sets
+    # cover the rest of the function, whatever blocks they are in.
+    prefix = True
     for k, (op, imm, _) in enumerate(body):
         if op == 0x20:  # local.get
             if imm not in covered:
@@ -1944,16 +1947,26 @@ def _local_writes(body: list) -> tuple[set[int], list[int]]:
             written.add(imm)
             if imm not in covered:
                 covered.add(imm)
-                opened[-1].append(imm)
-        elif op == 0x02 or op == 0x03 or op == 0x04:  # block, loop, if
+                opened[0 if prefix else -1].append(imm)
+        elif op == 0x02:  # block
             opened.append([])
-        elif op == 0x05 or (op == 0x0B and len(opened) > 1):  # else, end
+        elif op == 0x03 or op == 0x04:  # loop, if
+            prefix = False
+            opened.append([])
+        elif prefix and op in _PREFIX_ENDS:
+            prefix = False
+        if op == 0x05 or (op == 0x0B and len(opened) > 1):  # else, end
+            prefix = False
             covered.difference_update(opened[-1])
             if op == 0x05:  # the then arm's sets do not count in the else arm
                 opened[-1] = []
             else:
                 opened.pop()
     return written - unsafe, sets
+
+
+# Control instructions that end the straight-line entry of a function.
+_PREFIX_ENDS = frozenset((0x00, 0x0C, 0x0D, 0x0E, 0x0F))
 
 
 def _const_view(op: int, a: V, off: int) -> str | None:
