@@ -150,3 +150,49 @@ def test_counted_loop_forms() -> None:
     assert "if l3 + 16 <= l1 <= 4294967294:" in src and "while True:" in src
     src = _source(_module(64, "ne", None, None, None, False))
     assert "for " not in src  # a variable step is taken only with lt_u
+
+
+def _shifted_module(start: int, step: int, early: bool) -> str:
+    """A loop over a static array with a "negative" counter read only as
+    ``i + C`` (hash64's shape); optionally a return from inside."""
+    ret = (
+        "(if (i32.eq (local.get $s) (local.get $p)) (then (return (i32.const -7))))"
+        if early
+        else ""
+    )
+    return f"""
+(module
+  (memory 1)
+  (data (i32.const 1000) "\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10\\11\\12\\13\\14")
+  (func (export "run") (param $p i32) (param $q i32) (param $r i32) (result i32)
+    (local $i i32) (local $s i32)
+    (local.set $i (i32.const {start}))
+    (loop $l
+      (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 31))
+        (i32.load8_u (i32.add (local.get $i) (i32.const {1000 - start})))))
+      (local.set $s (i32.xor (local.get $s)
+        (i32.load8_u (i32.add (local.get $i) (i32.const {1003 - start})))))
+      (local.set $s (i32.add (local.get $s) (i32.add (local.get $i) (i32.const {2000 - start}))))
+      {ret}
+      (local.get $i) (i32.const {step}) (i32.add) (local.tee $i) (br_if $l))
+    (i32.add (local.get $s) (local.get $i))))
+"""
+
+
+@pytest.mark.parametrize("start,step", [(-16, 1), (-16, 2), (-64, 4), (-15, 1)])
+@pytest.mark.parametrize("early", [False, True])
+def test_shifted_counters(start: int, step: int, early: bool) -> None:
+    text = _shifted_module(start, step, early)
+    src = _source(text)
+    if not early:
+        assert "for t" in src, src  # the loop runs over the addresses
+    wasm = wasmtime.wat2wasm(text)
+    store = wasmtime.Store()
+    want_run = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)[
+        "run"
+    ]
+    with Runtime() as rt:
+        got_run = rt.instantiate(wasm).exported_function("run")
+        for p in (0, 1, 5, 48, 1500, 2**31):
+            sp = p - 2**32 if p >= 2**31 else p
+            assert got_run(p, 0, 0) == want_run(store, sp, 0, 0), (text, p)

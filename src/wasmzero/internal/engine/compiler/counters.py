@@ -133,6 +133,7 @@ def _entry_bound(body: list, s: int, x: int) -> int:
 # Counted loops: the tail of the loop body that counts and tests.
 _I64_CONST, _I64_ADD = 0x42, 0x7C
 _BR, _BR_TABLE, _RETURN, _UNREACHABLE = 0x0C, 0x0E, 0x0F, 0x00
+_BLOCK = 0x02
 _CALL, _CALL_INDIRECT, _CALL_REF = 0x10, 0x11, 0x14
 # add -> (bits, const); comparison -> (bits, predicate of (stepped value, bound)).
 _ADDS = {_I32_ADD: (32, _I32_CONST), _I64_ADD: (64, _I64_CONST)}
@@ -226,6 +227,52 @@ class Counted:
             return x0, n, k
         return None
 
+    def shifted(self, body: list, s: int) -> tuple[int, dict[int, int]] | None:
+        """For a static i32 loop whose counter is read only as ``x + C`` and
+        left only by running out (or a return): ``shift``, with ``a = x +
+        shift`` the loop variable instead of ``x``, and for each read the
+        offset that gives ``x + C`` from ``a`` (hash64's ``x`` runs from
+        -32768 up to 0 and its reads are ``x + base``: ``a`` runs over the
+        addresses, small ints, instead of "negative" two-digit ones). None
+        when that does not apply."""
+        st = self.static()
+        if not st or self.bits != 32:
+            return None
+        lo, hi = st
+        m = 1 << 32
+        reads: list[tuple[int, int]] = []
+        depth = 0
+        for j in range(s + 1, self.skip[0]):
+            op, imm, _ = body[j]
+            if op == _LOCAL_GET and imm == self.x:
+                nxt, add = body[j + 1], body[j + 2]
+                if nxt[0] != _I32_CONST or add[0] != _I32_ADD:
+                    return None
+                c = nxt[1] & (m - 1)
+                if (lo + c) // m != (hi + c) // m:
+                    return None  # x + C wraps inside the range
+                reads.append((j, c))
+            elif op in (_BLOCK, _LOOP, _IF):
+                depth += 1
+            elif op == _END:
+                depth -= 1
+            elif op in (_BR, _BR_IF) and imm > depth:
+                return None  # a way out: x must hold its value there
+            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
+                return None
+        if not reads:
+            return None
+        # a = x + shift takes the first read's values; a read x + C is
+        # a + offset (both exact: neither wraps inside the range).
+        shift = reads[0][1] - (lo + reads[0][1]) // m * m
+        return shift, {j: c - (lo + c) // m * m - shift for j, c in reads}
+
+    def final(self) -> int:
+        """The counter after a static loop has run out."""
+        lo, hi = self.static()  # type: ignore[misc]
+        last = hi if self.step > 0 else lo
+        return (last + self.step) % (1 << self.bits)
+
     def feasible(self) -> bool:
         """Whether a constant bound leaves room for the range form at all."""
         if self.nvar >= 0 or self.svar >= 0:
@@ -236,6 +283,10 @@ class Counted:
         if self.pred == "gt":
             return self.bound >= -self.step - 1
         return True
+
+    def range_args(self) -> tuple[int, int, int]:
+        """``range`` arguments of a static loop."""
+        return self._range(self.x0, self.bound)  # type: ignore[arg-type, return-value]
 
     def header(self) -> str:
         """``range(...)`` of the ``for`` statement (counter, bound and step as

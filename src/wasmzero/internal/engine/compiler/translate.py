@@ -20,6 +20,7 @@ See ``control.py`` for how blocks become Python loops.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -281,6 +282,10 @@ class Translator:
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
+        # Static loops over a shifted counter: start -> (variable, shift), and
+        # the counter's reads: index -> (variable, offset, low, high, step).
+        self.shifted: dict[int, tuple[str, int]] = {}
+        self.shift_reads: dict[int, tuple[str, int, int, int, int]] = {}
 
     # -- output --------------------------------------------------------------
 
@@ -535,6 +540,17 @@ class Translator:
         self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
+        for s, c in self.counted.items():
+            sh = c.shifted(body, s) if c.static() and c.x not in self.shadow else None
+            if sh is not None:
+                # Reads x + C of the counter become a + offset (see Counted.shifted).
+                shift, offsets = sh
+                a = self.fresh()
+                self.shifted[s] = (a, shift)
+                lo, hi = c.static()  # type: ignore[misc]
+                for j, off in offsets.items():
+                    self.skip.update((j + 1, j + 2))
+                    self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step))
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
@@ -624,7 +640,13 @@ class Translator:
             c = self.counted.get(i) if kind == KIND_LOOP else None
             if c is not None and c.static():
                 fr.counted = c
-                self.emit(f"for l{c.x} in {c.header()}:")
+                sh = self.shifted.get(i)
+                if sh is not None:
+                    a, shift = sh
+                    x0, end, k = c.range_args()
+                    self.emit(f"for {a} in range({x0 + shift}, {end + shift}, {k}):")
+                else:
+                    self.emit(f"for l{c.x} in {c.header()}:")
                 if c.x in self.shadow:
                     self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
             else:
@@ -738,6 +760,9 @@ class Translator:
                 self.lines.append("    " * (self.indent + 1) + "break")
                 if c is not None and fr.tail > fr.head:
                     self.copy_counted(fr, c)
+            elif fr.node.start in self.shifted:
+                ind = "    " * self.indent
+                self.lines += (ind + "else:", ind + f"    l{c.x} = {c.final()}")
             else:
                 self.lines += self.counted_exit(c, self.indent)
             self.py_depth -= 1
@@ -1115,6 +1140,15 @@ class Translator:
         )
 
     def op_local_get(self, i: int, x: int) -> None:
+        sr = self.shift_reads.get(i)
+        if sr is not None:
+            # x + C of a shifted counter (the const and add are skipped)
+            a, off, lo, hi, step = sr
+            e = a if off == 0 else f"({a} + {off})" if off > 0 else f"({a} - {-off})"
+            g = math.gcd(lo, step)
+            al = min((g & -g).bit_length() - 1, 3) if g else 3
+            self.stack.append(V(e, frozenset((a,)), simple=off == 0, hi=hi, lo=lo, al=al))
+            return
         al = self.read_al.get(i)
         v = var(f"l{x}", self.fixed_al[x] if al is None else al)
         r = self.counter_range.get(i) or self.facts.get(x)
