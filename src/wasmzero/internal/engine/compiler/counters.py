@@ -178,7 +178,7 @@ class Counted:
     asks for MIN_TRIPS iterations at least, and the loop is emitted twice
     (the while form runs when the guard fails)."""
 
-    __slots__ = ("x", "bits", "step", "svar", "bound", "nvar", "pred", "skip", "tee", "x0")
+    __slots__ = ("x", "bits", "step", "svar", "bound", "nvar", "pred", "skip", "tee", "x0", "span")
 
     def __init__(self) -> None:
         self.x = 0
@@ -191,8 +191,9 @@ class Counted:
         self.skip: tuple[int, ...] = ()  # the tail's instruction indices
         self.tee = 0  # the index of the tail's local.tee
         self.x0: int | None = None  # the counter's constant value on entry
+        self.span: tuple[int, int] | bool | None = None  # see _span
 
-    def static(self) -> tuple[int, int] | bool | None:
+    def _span(self) -> tuple[int, int] | bool | None:
         """With constant start, step and bound: ``(low, high)`` of the values
         the counter takes when the range form applies (and runs MIN_TRIPS
         times at least), False when it does not (the loop stays a while
@@ -235,7 +236,7 @@ class Counted:
         -32768 up to 0 and its reads are ``x + base``: ``a`` runs over the
         addresses, small ints, instead of "negative" two-digit ones). None
         when that does not apply."""
-        st = self.static()
+        st = self.span
         if not st or self.bits != 32:
             return None
         lo, hi = st
@@ -267,12 +268,6 @@ class Counted:
         shift = reads[0][1] - (lo + reads[0][1]) // m * m
         return shift, {j: c - (lo + c) // m * m - shift for j, c in reads}
 
-    def final(self) -> int:
-        """The counter after a static loop has run out."""
-        lo, hi = self.static()  # type: ignore[misc]
-        last = hi if self.step > 0 else lo
-        return (last + self.step) % (1 << self.bits)
-
     def feasible(self) -> bool:
         """Whether a constant bound leaves room for the range form at all."""
         if self.nvar >= 0 or self.svar >= 0:
@@ -284,16 +279,13 @@ class Counted:
             return self.bound >= -self.step - 1
         return True
 
-    def range_args(self) -> tuple[int, int, int]:
-        """``range`` arguments of a static loop."""
-        return self._range(self.x0, self.bound)  # type: ignore[arg-type, return-value]
-
-    def header(self) -> str:
-        """``range(...)`` of the ``for`` statement (counter, bound and step as
-        they are on entry)."""
-        st = self.static()
-        if st:
-            return "range({}, {}, {})".format(*self._range(self.x0, self.bound))  # type: ignore[arg-type]
+    def header(self, shift: int = 0) -> str:
+        """``range(...)`` of the ``for`` statement: for a static loop its
+        constants (plus ``shift``, see ``shifted``), otherwise the counter,
+        bound and step as they are on entry."""
+        if self.span:
+            x0, end, k = self._range(self.x0, self.bound)  # type: ignore[arg-type, misc]
+            return f"range({x0 + shift}, {end + shift}, {k})"
         k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
         return f"range(l{self.x}, {self._end()}, {k})"
 
@@ -327,8 +319,12 @@ class Counted:
 
     def after(self) -> str:
         """The counter's value once the range has run out: the stepped value
-        that failed the test."""
+        that failed the test (a constant for a static loop, whose ``for``
+        may not run over the counter itself: see ``shifted``)."""
         m = 1 << self.bits
+        if self.span:
+            lo, hi = self.span  # type: ignore[misc]
+            return str(((hi if self.step > 0 else lo) + self.step) % m)
         if self.pred == "ne":
             return f"l{self.nvar}" if self.nvar >= 0 else str(self.bound)
         k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
@@ -361,7 +357,7 @@ def counted_loops(body: list, loops: list[tuple[int, int, int]]) -> dict[int, Co
         if not ok:
             continue
         c.x0 = _entry_const(body, s, x, c.bits)
-        st = c.static()
+        c.span = st = c._span()
         if st is False:
             continue
         if st is None and (

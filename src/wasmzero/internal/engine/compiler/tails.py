@@ -64,13 +64,13 @@ def thread_tails(body: list, arity: dict[int, tuple[int, int]], results: int, ct
     ``results``: the function's number of results; ``ctx`` the module
     context (function and type signatures, for calls)."""
     # One pass: the innermost construct around each instruction (-1: the
-    # function), where each construct ends, and the branches to rewrite
-    # (br/br_if to a block or if, not in its own body).
+    # function; for an `end`, the construct it closes), where each construct
+    # ends, and the branches to rewrite (br/br_if to a block or if, not in
+    # its own body).
     n = len(body)
     if n > MAX_BODY:
         return body
     inner = [-1] * n
-    opener = [-1] * n
     end_of: dict[int, int] = {}
     stack: list[int] = []
     sites: list[tuple[int, int]] = []
@@ -82,9 +82,7 @@ def thread_tails(body: list, arity: dict[int, tuple[int, int]], results: int, ct
             stack.append(i)
         elif op == _END:
             if stack:
-                s = stack.pop()
-                opener[i] = s
-                end_of[s] = i
+                end_of[stack.pop()] = i
         elif (op == _BR or op == _BR_IF) and 0 < ins[1] < len(stack):
             t = stack[-1 - ins[1]]
             if body[t][0] != _LOOP:
@@ -97,7 +95,7 @@ def thread_tails(body: list, arity: dict[int, tuple[int, int]], results: int, ct
     budget = n // 2 + 50
     for i, t in sites:
         if t not in tails:
-            tails[t] = _tail(body, end_of[t] + 1, depth, opener, inner, arity, results, ctx)
+            tails[t] = _tail(body, end_of[t] + 1, depth, inner, arity, results, ctx)
         tail = tails[t]
         if tail is None or len(tail) > budget:
             continue
@@ -133,7 +131,6 @@ def _tail(
     body: list,
     j: int,
     depth: list[int],
-    opener: list[int],
     inner: list[int],
     arity: dict,
     results: int,
@@ -148,7 +145,7 @@ def _tail(
         ins = body[j]
         op = ins[0]
         if op == _END:
-            s = opener[j]
+            s = inner[j]  # the construct this end closes
             if s < 0:  # the function's end: its results are returned
                 if h < results:
                     return None

@@ -529,7 +529,7 @@ class Translator:
         self.counter_range.update(counter_ranges(body, loops))
         self.counted = counted_loops(body, [lp for lp in loops if block_types[lp[0]] == (0, 0)])
         for s, c in self.counted.items():
-            st = c.static()
+            st = c.span
             if st:
                 self.skip.update(c.skip)
                 for j in range(s + 1, c.skip[0]):
@@ -541,13 +541,13 @@ class Translator:
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
         for s, c in self.counted.items():
-            sh = c.shifted(body, s) if c.static() and c.x not in self.shadow else None
+            sh = c.shifted(body, s) if c.span and c.x not in self.shadow else None
             if sh is not None:
                 # Reads x + C of the counter become a + offset (see Counted.shifted).
                 shift, offsets = sh
                 a = self.fresh()
                 self.shifted[s] = (a, shift)
-                lo, hi = c.static()  # type: ignore[misc]
+                lo, hi = c.span  # type: ignore[misc]
                 for j, off in offsets.items():
                     self.skip.update((j + 1, j + 2))
                     self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step))
@@ -638,15 +638,10 @@ class Translator:
                 fr.guard = True
         if fr.pyloop:
             c = self.counted.get(i) if kind == KIND_LOOP else None
-            if c is not None and c.static():
+            if c is not None and c.span:
                 fr.counted = c
-                sh = self.shifted.get(i)
-                if sh is not None:
-                    a, shift = sh
-                    x0, end, k = c.range_args()
-                    self.emit(f"for {a} in range({x0 + shift}, {end + shift}, {k}):")
-                else:
-                    self.emit(f"for l{c.x} in {c.header()}:")
+                a, shift = self.shifted.get(i, (f"l{c.x}", 0))
+                self.emit(f"for {a} in {c.header(shift)}:")
                 if c.x in self.shadow:
                     self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
             else:
@@ -760,9 +755,6 @@ class Translator:
                 self.lines.append("    " * (self.indent + 1) + "break")
                 if c is not None and fr.tail > fr.head:
                     self.copy_counted(fr, c)
-            elif fr.node.start in self.shifted:
-                ind = "    " * self.indent
-                self.lines += (ind + "else:", ind + f"    l{c.x} = {c.final()}")
             else:
                 self.lines += self.counted_exit(c, self.indent)
             self.py_depth -= 1
@@ -1379,10 +1371,8 @@ class Translator:
             e, cond = special
             names = _NO_NAMES.union(*(a.names for a in args))
             self.push(V(e, names, any(a.unsafe for a in args), cond))
-            if (
-                info.name[4:] == "shr_s"
-                and int(args[1].e) % 64 % _WIDTH[info.name[:3]] == _WIDTH[info.name[:3]] - 1
-            ):
+            w = 32 if info.name[:3] == "i32" else 64
+            if info.name[4:] == "shr_s" and int(args[1].e) % w == w - 1:
                 self.stack[-1].sign = args[0].e
             return
         if info.name in _UNSIGNED_DIVREM and _nonzero_const(args[1]):
@@ -1794,9 +1784,6 @@ def _retryable(line: str) -> bool:
 
 # Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u.
 _LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF}
-
-
-_WIDTH = {"i32": 32, "i64": 64}
 
 
 def _join_facts(paths: list[dict[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:
