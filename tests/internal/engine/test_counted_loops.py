@@ -16,6 +16,8 @@ from wasmzero import Runtime
 
 wasmtime = pytest.importorskip("wasmtime")
 
+from tests.internal.engine.oracle import translated, wasmtime_export  # noqa: E402
+
 _CMP = {"ne": "ne", "lt": "lt_u", "gt": "gt_u", "le": "le_u", "ge": "ge_u"}
 
 
@@ -113,42 +115,32 @@ def test_counted_loops_agree_with_wasmtime(chunk: int) -> None:
         for bits, pred, step, start, bound, swapped in shapes:
             text = _module(bits, pred, step, start, bound, swapped)
             wasm = wasmtime.wat2wasm(text)
-            store = wasmtime.Store()
-            inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
-            want_run = inst.exports(store)["run"]
+            want_run = wasmtime_export(wasm)
             got_run = rt.instantiate(wasm).exported_function("run")
             for a, b, k in rng.sample(_args(bits, step, rng), 12):
                 sa, sb, sk = (_signed(v, bits) for v in (a, b, k))
-                want = want_run(store, sa, sb, sk) & (2**64 - 1)
+                want = want_run(sa, sb, sk) & (2**64 - 1)
                 got = got_run(a, b, k) & (2**64 - 1)
                 assert got == want, (text, a, b, k)
 
 
-def _source(text: str) -> str:
-    from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
-
-    ctx = ModuleContext.of(decode_module(wasmtime.wat2wasm(text)))
-    return translate_function(ctx, 0)
-
-
 def test_counted_loop_forms() -> None:
     # constant start and bound, enough iterations: the range form only
-    src = _source(_module(32, "ne", 4, 0, 64, False))
+    src = translated(_module(32, "ne", 4, 0, 64, False))
     assert "for l3 in range(0, 64, 4):" in src and "while" not in src
     # a count-down to zero, start known
-    src = _source(_module(32, "bare", -1, 100, None, False))
+    src = translated(_module(32, "bare", -1, 100, None, False))
     assert "for l3 in range(100, 0, -1):" in src
     # too few iterations for a range to pay: the while loop only
-    src = _source(_module(32, "ne", 1, 0, 5, False))
+    src = translated(_module(32, "ne", 1, 0, 5, False))
     assert "for " not in src and "while True:" in src
     # a step that misses the bound: never a range
-    src = _source(_module(32, "ne", 3, 0, 64, False))
+    src = translated(_module(32, "ne", 3, 0, 64, False))
     assert "for " not in src
     # start or bound known on entry only: a guard picks the form
-    src = _source(_module(32, "lt", 2, None, None, False))
+    src = translated(_module(32, "lt", 2, None, None, False))
     assert "if l3 + 16 <= l1 <= 4294967294:" in src and "while True:" in src
-    src = _source(_module(64, "ne", None, None, None, False))
+    src = translated(_module(64, "ne", None, None, None, False))
     assert "for " not in src  # a variable step is taken only with lt_u
 
 
@@ -183,16 +175,13 @@ def _shifted_module(start: int, step: int, early: bool) -> str:
 @pytest.mark.parametrize("early", [False, True])
 def test_shifted_counters(start: int, step: int, early: bool) -> None:
     text = _shifted_module(start, step, early)
-    src = _source(text)
+    src = translated(text)
     if not early:
         assert "for t" in src, src  # the loop runs over the addresses
     wasm = wasmtime.wat2wasm(text)
-    store = wasmtime.Store()
-    want_run = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)[
-        "run"
-    ]
+    want_run = wasmtime_export(wasm)
     with Runtime() as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 1, 5, 48, 1500, 2**31):
             sp = p - 2**32 if p >= 2**31 else p
-            assert got_run(p, 0, 0) == want_run(store, sp, 0, 0), (text, p)
+            assert got_run(p, 0, 0) == want_run(sp, 0, 0), (text, p)

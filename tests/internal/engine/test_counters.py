@@ -16,6 +16,8 @@ from wasmzero.internal.engine.compiler.counters import counter_ranges, guarded_r
 
 wasmtime = pytest.importorskip("wasmtime")
 
+from tests.internal.engine.oracle import wasmtime_export  # noqa: E402
+
 
 def _loop(start: int, step: int, extra: str = "", tail: str = "") -> str:
     """Sum the bytes at 2048 + i for i from ``start`` (as i32) up to zero."""
@@ -39,13 +41,12 @@ def _loop(start: int, step: int, extra: str = "", tail: str = "") -> str:
 def _agree(text: str, args: tuple[int, ...]) -> None:
     """wasmzero and wasmtime return the same, or both trap."""
     wasm = wasmtime.wat2wasm(text)
-    store = wasmtime.Store()
-    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    run = wasmtime_export(wasm)
     with Runtime() as rt:
         mod = rt.instantiate(wasm)
         for p in args:
             try:
-                want: object = inst.exports(store)["run"](store, p)
+                want: object = run(p)
             except wasmtime.Trap:
                 want = "trap"
             try:

@@ -15,6 +15,8 @@ from wasmzero import Runtime
 
 wasmtime = pytest.importorskip("wasmtime")
 
+from tests.internal.engine.oracle import translated, wasmtime_export  # noqa: E402
+
 _EDGES = [0, 1, 2, 31, 32, 33, 63, 64, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF]
 
 
@@ -118,10 +120,7 @@ def _check(seed: int) -> None:
     rng = random.Random(seed)
     text = _Gen(rng).module()
     wasm = wasmtime.wat2wasm(text)
-    store = wasmtime.Store()
-    want_run = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)[
-        "run"
-    ]
+    want_run = wasmtime_export(wasm)
     with Runtime() as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         for _ in range(8):
@@ -129,7 +128,7 @@ def _check(seed: int) -> None:
                 rng.choice(_EDGES) if rng.random() < 0.5 else rng.randrange(2**32) for _ in range(3)
             ]
             signed = [a - 2**32 if a >= 2**31 else a for a in args]
-            want = want_run(store, *signed) & 0xFFFFFFFF
+            want = want_run(*signed) & 0xFFFFFFFF
             assert got_run(*args) & 0xFFFFFFFF == want, (text, args)
 
 
@@ -140,9 +139,6 @@ def test_random_programs_with_ranged_locals(chunk: int) -> None:
 
 
 def test_ranges_drop_wraps() -> None:
-    from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
-
     text = """
 (module
   (func (export "run") (param $p i32) (result i32) (local $n i32)
@@ -150,7 +146,7 @@ def test_ranges_drop_wraps() -> None:
     (block $b (br_if $b (i32.eqz (local.get $p))) (local.set $p (i32.const 7)))
     (i32.add (i32.sub (i32.const 32) (local.get $n)) (i32.shl (i32.const 1) (local.get $n)))))
 """
-    src = translate_function(ModuleContext.of(decode_module(wasmtime.wat2wasm(text))), 0)
+    src = translated(text)
     assert "(32 - l1)" in src and "4294967296" not in src, src
 
 
@@ -167,15 +163,13 @@ def test_sign_mask_and(bits: int) -> None:
     ({t}.and (local.get $y) ({t}.shr_s (local.get $x) ({t}.const {2 * bits - 1})))))
 """
     wasm = wasmtime.wat2wasm(text)
-    store = wasmtime.Store()
-    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
     m = (1 << bits) - 1
     values = [0, 1, 5, m >> 1, (m >> 1) + 1, m - 1, m, 0x1234567890ABCDEF & m]
     with Runtime() as rt:
         mod = rt.instantiate(wasm)
         for name in ("run", "run2"):
-            got_f, want_f = mod.exported_function(name), inst.exports(store)[name]
+            got_f, want_f = mod.exported_function(name), wasmtime_export(wasm, name)
             for x in values:
                 for y in values:
                     sx, sy = (v - (1 << bits) if v >> (bits - 1) else v for v in (x, y))
-                    assert got_f(x, y) & m == want_f(store, sx, sy) & m, (name, x, y)
+                    assert got_f(x, y) & m == want_f(sx, sy) & m, (name, x, y)

@@ -12,6 +12,8 @@ from wasmzero import Runtime
 
 wasmtime = pytest.importorskip("wasmtime")
 
+from tests.internal.engine.oracle import translated, wasmtime_export  # noqa: E402
+
 _STRCMP = """
 (module
   (memory (export "mem") 1)
@@ -69,30 +71,21 @@ _VALUES = """
 
 def _agree(text: str, args: list[tuple[int, int]]) -> None:
     wasm = wasmtime.wat2wasm(text)
-    store = wasmtime.Store()
-    want = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)["run"]
+    want = wasmtime_export(wasm)
     with Runtime() as rt:
         got = rt.instantiate(wasm).exported_function("run")
         for a, b in args:
-            assert got(a, b) == want(store, a, b), (text, a, b)
-
-
-def _source(text: str) -> str:
-    from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
-
-    ctx = ModuleContext.of(decode_module(wasmtime.wat2wasm(text)))
-    return translate_function(ctx, ctx.num_imported_funcs + len(ctx.module.codes) - 1)
+            assert got(a, b) == want(a, b), (text, a, b)
 
 
 def test_loop_exits_become_returns() -> None:
-    src = _source(_STRCMP)
+    src = translated(_STRCMP)
     assert "L = " not in src and src.count("return") >= 2, src
     _agree(_STRCMP, [(100, 107), (100, 100), (100, 114), (114, 100), (107, 114)])
 
 
 def test_tails_through_block_ends_with_calls_and_branches() -> None:
-    src = _source(_NESTED)
+    src = translated(_NESTED)
     assert src.count("f0(l2)") >= 2, src  # the tail copied to the exit from the inner loop
     _agree(_NESTED, [(1, 0), (7000, 3), (13, 900), (0, 499), (25000, 250), (3, 4000)])
 
