@@ -152,6 +152,30 @@ def _cache_dir(args: argparse.Namespace) -> str | None:
     return os.path.join(base, "wasmzero")
 
 
+class _Timeout:
+    """Interrupts the main thread after ``seconds``, and again every 0.1 s
+    until stopped: an interrupt that lands where Python only reports
+    exceptions (a finalizer, a weakref callback) is lost."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = threading.Event()
+        self.done = threading.Event()
+        thread = threading.Thread(target=self._watch, args=(seconds,), daemon=True)
+        thread.start()
+
+    def _watch(self, seconds: float) -> None:
+        if self.done.wait(seconds):
+            return
+        self.expired.set()
+        while True:
+            _thread.interrupt_main()
+            if self.done.wait(0.1):
+                return
+
+    def stop(self) -> None:
+        self.done.set()
+
+
 def _run(args: argparse.Namespace) -> int:
     from .config import ModuleConfig
     from .imports import wasi_snapshot_preview1 as wasi
@@ -181,22 +205,21 @@ def _run(args: argparse.Namespace) -> int:
         if wasi.LEGACY_MODULE_NAME in imported:
             wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
         if args.timeout:
-            timer = threading.Timer(args.timeout, _thread.interrupt_main)
-            timer.daemon = True
-            timer.start()
+            timer = _Timeout(args.timeout)
         try:
             rt.instantiate_module(compiled, config)
         except ExitError as e:
             return e.exit_code
         except KeyboardInterrupt:
-            if timer is not None and not timer.is_alive():
+            if timer is not None and timer.expired.is_set():
+                timer.stop()
                 print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
                 return 1
             raise
         return 0
     finally:
         if timer is not None:
-            timer.cancel()
+            timer.stop()
         sys.stdout.flush()
         rt.close()
 

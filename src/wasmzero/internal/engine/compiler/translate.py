@@ -81,11 +81,19 @@ _STORES = {
     "i64.store": "_stQ(M, {a}, {v})",
     "f32.store": "_stf32(M, {a}, {v})",
     "f64.store": "_std(M, {a}, {v})",
-    "i32.store8": "M[{a}] = ({v}) & 0xFF",
-    "i32.store16": "_stH(M, {a}, ({v}) & 0xFFFF)",
-    "i64.store8": "M[{a}] = ({v}) & 0xFF",
-    "i64.store16": "_stH(M, {a}, ({v}) & 0xFFFF)",
-    "i64.store32": "_stI(M, {a}, ({v}) & 0xFFFFFFFF)",
+    "i32.store8": "M[{a}] = {v}",
+    "i32.store16": "_stH(M, {a}, {v})",
+    "i64.store8": "M[{a}] = {v}",
+    "i64.store16": "_stH(M, {a}, {v})",
+    "i64.store32": "_stI(M, {a}, {v})",
+}
+# Narrow stores: the mask applied to a value not known to fit.
+_NARROW = {
+    "i32.store8": 0xFF,
+    "i64.store8": 0xFF,
+    "i32.store16": 0xFFFF,
+    "i64.store16": 0xFFFF,
+    "i64.store32": 0xFFFFFFFF,
 }
 
 
@@ -1233,7 +1241,7 @@ class Translator:
             return
         view = _const_view(op, a, off)
         if view is not None:
-            self.push(V(view, _NO_NAMES, True))
+            self.push(V(view, _NO_NAMES, True, hi=_LOAD_HI.get(op)))
             return
         view = self.aligned_view(op, a, off)
         if view is not None:
@@ -1265,7 +1273,15 @@ class Translator:
         if view is not None:
             self.emit(f"{view} = {v.e}")
             return
-        self.emit(_STORES[OPS[op].name].format(a=self.address(a, off), v=v.e))
+        name = OPS[op].name
+        e = v.e
+        mask = _NARROW.get(name)
+        if mask is not None and (v.hi is None or v.lo < 0 or v.hi > mask):
+            # (else the value fits: a byte loaded, a masked value)
+            if v.raw is not None and v.rbits <= _RAW_BITS:
+                e = v.raw  # the mask does the wrap too
+            e = f"({e}) & {mask:#x}"
+        self.emit(_STORES[name].format(a=self.address(a, off), v=e))
 
     def op_memory_size(self, i: int, imm: object) -> None:
         self.stack.append(V("(len(M) >> 16)", unsafe=True))
@@ -1782,8 +1798,8 @@ def _retryable(line: str) -> bool:
     return all(_PURE_CALL.fullmatch(name) for name in _CALL.findall(line))
 
 
-# Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u.
-_LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF}
+# Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u, i64.load32_u.
+_LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF, 0x35: 0xFFFFFFFF}
 
 
 def _join_facts(paths: list[dict[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:

@@ -110,7 +110,7 @@ class Prepared:
     module: the instruction kinds, block ends and else positions."""
 
     def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
-        from ..compiler.translate import _LOADS, _STORES, _semantics
+        from ..compiler.translate import _LOADS, _NARROW, _STORES, _semantics
 
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
@@ -173,7 +173,8 @@ class Prepared:
                     extra = (f"lambda M, a: {_LOADS[name].format(a='a')}", imm[1])
                 elif name in _STORES:
                     kind = K_STORE
-                    src = _STORES[name].format(a="a", v="v")
+                    mask = _NARROW.get(name)
+                    src = _STORES[name].format(a="a", v=f"v & {mask:#x}" if mask else "v")
                     extra = (f"def f(M, a, v):\n    {src}\n", imm[1])
                 elif name in _HELPERS:
                     kind = K_HELPER
