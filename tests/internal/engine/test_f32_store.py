@@ -50,3 +50,25 @@ def test_cell_values_stored_exactly() -> None:
                 nan = any((v & 0x7F800000) == 0x7F800000 and v & 0x7FFFFF for v in (a, b))
                 if nan:
                     assert r & 2 == 0, (hex(a), hex(b))
+
+
+_LOAD_TEXT = """
+(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $bits i32) (result i32)
+    (i32.store (i32.const 4) (local.get $bits))
+    ;; p + 8 wraps to 4 for p = -4: the unwrapped address is tried first
+    (i32.reinterpret_f32 (f32.load (i32.add (local.get $p) (i32.const 8))))))
+"""
+
+
+def test_load_of_a_wrapping_address() -> None:
+    wasm = wasmtime.wat2wasm(_LOAD_TEXT)
+    with Runtime() as rt:
+        run = rt.instantiate(wasm).exported_function("run")
+        for bits in (0x3F800000, 0x7FA00001, 0xFFC12345, 0x7F800000):
+            # the signalling NaN 0x7FA00001 keeps its bits (the helper's path)
+            signed = bits - (1 << 32) if bits >> 31 else bits
+            assert run(-4, bits) == signed
+            assert run(-4 & 0xFFFFFFFF, bits) == signed
+            assert run(-8, bits) == 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import struct
-from array import array
 
 from ...errors import Trap, TrapKind
 from .bits import f32_from_bits, f32_to_bits
@@ -35,7 +34,9 @@ _BIG = 4503599627370496.0
 # -- f32 rounding -------------------------------------------------------------------------
 
 # One f32 slot: storing a double rounds it (C conversion), reading widens it.
-F32_CELL = array("f", [0.0])
+# A memoryview of format "f" rather than an array("f"): the same conversion,
+# a fifth cheaper per round trip (array parses its item with PyArg_Parse).
+F32_CELL = memoryview(bytearray(4)).cast("f")
 
 
 def _n_r32(x: float) -> float:

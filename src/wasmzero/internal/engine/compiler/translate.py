@@ -1230,13 +1230,12 @@ class Translator:
         if op == _F32_LOAD:
             # Fast path: struct's f32 -> double conversion is exact except
             # for signalling NaNs (it quiets them), which the helper keeps.
+            # (The address, a side-effect-free expression, is computed
+            # again for a NaN.)
             self.flush_unsafe()
-            if not a.simple:
-                a = self.materialize(a)
-            addr = _offset(a.e, off)
             t = self.fresh()
-            self.emit(f"{t} = _ldf(M, {addr})[0]")
-            self.emit(f"if {t} != {t}: {t} = _ldf32(M, {addr})")
+            self.emit(f"{t} = _ldf(M, {self.address(a, off)})[0]")
+            self.emit(f"if {t} != {t}: {t} = _ldf32(M, {_offset(a.e, off)})")
             self.stack.append(var(t))
             return
         view = _const_view(op, a, off)
