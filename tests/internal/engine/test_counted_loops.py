@@ -132,14 +132,14 @@ def test_counted_loop_forms() -> None:
     src = translated(_module(32, "bare", -1, 100, None, False))
     assert "for l3 in range(100, 0, -1):" in src
     # too few iterations for a range to pay: the while loop only
-    src = translated(_module(32, "ne", 1, 0, 5, False))
+    src = translated(_module(32, "ne", 1, 0, 3, False))
     assert "for " not in src and "while True:" in src
     # a step that misses the bound: never a range
     src = translated(_module(32, "ne", 3, 0, 64, False))
     assert "for " not in src
     # start or bound known on entry only: a guard picks the form
     src = translated(_module(32, "lt", 2, None, None, False))
-    assert "if l3 + 16 <= l1 <= 4294967294:" in src and "while True:" in src
+    assert "if l3 + 8 <= l1 <= 4294967294:" in src and "while True:" in src
     src = translated(_module(64, "ne", None, None, None, False))
     assert "for " not in src  # a variable step is taken only with lt_u
 

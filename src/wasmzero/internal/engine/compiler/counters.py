@@ -150,8 +150,9 @@ _CMPS = {
     0x5A: (64, "ge"),
 }
 _SWAP = {"ne": "ne", "lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
-# A range() costs about as much as eight iterations of a while loop saved.
-MIN_TRIPS = 8
+# A range() costs about what a few iterations of a while loop save (measured:
+# four beats eight and two; see RATIONALE.md).
+MIN_TRIPS = 4
 # Loops copied into a range() form and a while form: no inner loop, no
 # call, at most this many instructions.
 MAX_COPIED = 200

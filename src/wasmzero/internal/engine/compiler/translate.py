@@ -1850,6 +1850,10 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int, int] | Non
     if op == "sub":
         # c - v with v <= c: never below zero.
         if _int_const(a) and b.hi is not None and b.hi <= int(a.e):
+            x = _clz_operand(b.e, width) if int(a.e) == width else None
+            if x is not None:
+                # width - clz(x): the bit length (malloc's size classes)
+                return f"{x}.bit_length()", width, 0
             return f"({a.e} - {b.e})", int(a.e), 0
         return None
     if a.hi is None or (b.hi is None and op != "shl"):
@@ -1869,8 +1873,19 @@ def _bounded(name: str, args: list[V], width: int) -> tuple[str, int, int] | Non
         e = f"({a.e} << {b.e})"
     else:  # a variable shift count: at most width - 1
         hi = a.hi << (width - 1)
-        e = f"({a.e} << ({b.e} & {width - 1}))"
+        n = b.raw if b.raw is not None and b.rbits <= _RAW_BITS else b.e  # (its low bits)
+        e = f"({a.e} << ({n} & {width - 1}))"
     return (e, hi, 0) if hi < limit else None
+
+
+def _clz_operand(e: str, width: int) -> str | None:
+    """``(x)`` of an expression ``(width - (x).bit_length())`` (a clz)."""
+    pre, suf = f"({width} - ", ".bit_length())"
+    if e.startswith(pre) and e.endswith(suf):
+        x = e[len(pre) : -len(suf)]
+        if _balanced_outer(x):
+            return x
+    return None
 
 
 def _shifted_range(op: str, a: V, b: V, limit: int) -> tuple[str, int, int] | None:

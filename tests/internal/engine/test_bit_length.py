@@ -1,0 +1,49 @@
+"""``width - clz(x)`` is ``x.bit_length()``, and a shift by a count that is
+a wrapped value masks the unwrapped one (both exact against wasmtime)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wasmzero import Runtime
+
+from .oracle import translated, wasmtime_export
+
+wasmtime = pytest.importorskip("wasmtime")
+
+_TEXT = """
+(module
+  (func (export "run") (param $x i32) (param $y i64) (result i64)
+    (local $n i32)
+    ;; the bit length of x - 1 (malloc's size class)
+    (local.set $n (i32.sub (i32.const 32) (i32.clz (i32.sub (local.get $x) (i32.const 1)))))
+    (i64.add
+      (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 40))
+      (i64.add
+        (i64.extend_i32_u
+          ;; 1 << (low word of y): the count from y, not its wrap
+          (i32.shl (i32.const 1) (i32.wrap_i64 (local.get $y))))
+        (i64.shl
+          (i64.sub (i64.const 64) (i64.clz (local.get $y)))
+          (i64.const 48))))))
+"""
+
+_XS = [0, 1, 2, 3, 4, 5, 255, 256, 257, 0x7FFFFFFF, 0x80000000, 0x80000001, -1]
+_YS = [0, 1, 31, 32, 33, 63, 64, 2**32 + 5, 2**63, -1, 0x123456789ABCDEF]
+
+
+def test_against_wasmtime() -> None:
+    wasm = wasmtime.wat2wasm(_TEXT)
+    expect = wasmtime_export(wasm)
+    with Runtime() as rt:
+        run = rt.instantiate(wasm).exported_function("run")
+        for x in _XS:
+            for y in _YS:
+                assert run(x, y) == expect(x, y), (x, y)
+
+
+def test_forms() -> None:
+    src = translated(_TEXT)
+    assert "(32 - (32 -" not in src and "(64 - (64 -" not in src
+    assert src.count(".bit_length()") == 2
+    assert "(l1 & 31)" in src  # the count masked once, from the i64
