@@ -285,8 +285,9 @@ class Translator:
         self.forms: list[tuple[str, str]] = []  # address forms (see address())
         self.suspect: frozenset[str] = frozenset()  # see _negative_locals
         self.py_depth = 0  # Python loops currently open
-        # Ranges of locals set in straight-line code (see note_range).
-        self.facts: dict[int, tuple[int, int]] = {}
+        # Ranges of locals set in straight-line code (see note_range), and
+        # under ~x the linear form of an address local x (see note_alias).
+        self.facts: dict[int, Any] = {}
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
@@ -350,8 +351,11 @@ class Translator:
         if self.shadow.get(_local_index(a.e)) == shift:
             # l + off, exact (a memarg offset does not wrap), from l's shadow
             return f"{name}[q{a.e[1:]} + {off >> shift}]" if off else f"{name}[q{a.e[1:]}]"
-        if a.raw is not None and a.rsafe and a.lin is not None:
-            index = self.shadow_index(a.lin, off, shift)
+        lin = a.lin if a.raw is not None and a.rsafe else None
+        if lin is None and a.simple and _is_local(a.e):
+            lin = self.facts.get(~int(a.e[1:]))  # an alias (see note_alias)
+        if lin is not None:
+            index = self.shadow_index(lin, off, shift)
             if index is not None:
                 # The unwrapped form, tried first (see address()).
                 self.forms.append((index, f"({_offset(a.e, off)}) >> {shift}"))
@@ -752,6 +756,9 @@ class Translator:
             self.store_results(fr)
         if fr.kind == KIND_IF or fr.kind == KIND_BLOCK:
             self.join_end(fr)
+        else:
+            # (a counted loop's counter changes in its header and its else:)
+            self.forget(fr.node, ranges=False)
         self.end_arm(fr)
         self.frames.pop()
         parent = self.frames[-1]
@@ -1160,11 +1167,13 @@ class Translator:
         v = self.pop()
         self.assign(f"l{x}", v)
         self.note_range(x, v)
+        self.note_alias(x, v)
 
     def op_local_tee(self, i: int, x: int) -> None:
         v = self.pop()
         self.assign(f"l{x}", v)
         self.note_range(x, v)
+        self.note_alias(x, v)
         w = var(f"l{x}", max(v.al, self.read_al.get(i, 0)))
         if v.hi is not None:
             w.lo, w.hi = v.lo, v.hi
@@ -1177,6 +1186,26 @@ class Translator:
             self.facts[x] = (v.lo, v.hi)
         else:
             self.facts.pop(x, None)
+
+    def note_alias(self, x: int, v: V) -> None:
+        """A local set to a sum of locals (``p = q + 56``, q with a shadow)
+        is, until one of them is set again or a join, that sum: accesses
+        through it index the view from q's shadow (``MVd[q0 + 7]``, see
+        aligned_view). Kept in ``facts`` under ``~x``."""
+        facts = self.facts
+        name = f"l{x}"
+        stale = [k for k, f in facts.items() if k < 0 and (k == ~x or _reads(f, name))]
+        for k in stale:
+            del facts[k]
+        lin = v.lin
+        if (
+            lin is not None
+            and lin[0]
+            and v.raw is not None
+            and v.rsafe
+            and all(_is_local(t[0]) and t[0] != name for t in lin[0])
+        ):
+            facts[~x] = lin
 
     def join_end(self, fr: Frame) -> None:
         """The ranges after a block or if: those that hold on every path to
@@ -1201,12 +1230,18 @@ class Translator:
                 dict(self.facts) if t.facts_br is None else _join_facts([t.facts_br, self.facts])
             )
 
-    def forget(self, node: Node) -> None:
-        """At a join: the ranges of the locals ``node`` writes no longer hold."""
+    def forget(self, node: Node, ranges: bool = True) -> None:
+        """At a join: the ranges and aliases of the locals ``node`` writes
+        no longer hold, nor aliases that read them."""
         facts = self.facts
         if facts:
             for x in node.writes:
-                facts.pop(x, None)
+                if ranges:
+                    facts.pop(x, None)
+                facts.pop(~x, None)
+            written = {f"l{x}" for x in node.writes}
+            for k in [k for k, f in facts.items() if k < 0 and any(t[0] in written for t in f[0])]:
+                del facts[k]
 
     def op_global_get(self, i: int, x: int) -> None:
         al = self.global_al[x]
@@ -1801,19 +1836,28 @@ def _retryable(line: str) -> bool:
 _LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF, 0x35: 0xFFFFFFFF}
 
 
-def _join_facts(paths: list[dict[int, tuple[int, int]]]) -> dict[int, tuple[int, int]]:
-    """The ranges of locals known on each of ``paths``, widened to cover all."""
+def _join_facts(paths: list[dict[int, Any]]) -> dict[int, Any]:
+    """The ranges of locals known on each of ``paths``, widened to cover all;
+    the aliases (negative keys) that every path has."""
     if not paths:
         return {}
     joined = dict(paths[0])
     for p in paths[1:]:
-        for x, (lo, hi) in list(joined.items()):
+        for x, f in list(joined.items()):
             r = p.get(x)
-            if r is None:
+            if r is None or (x < 0 and r != f):
                 del joined[x]
-            elif r != (lo, hi):
-                joined[x] = (min(lo, r[0]), max(hi, r[1]))
+            elif r != f:
+                joined[x] = (min(f[0], r[0]), max(f[1], r[1]))
     return joined
+
+
+def _reads(lin: tuple[tuple[tuple[str, int, int], ...], int], name: str) -> bool:
+    return any(t[0] == name for t in lin[0])
+
+
+def _is_local(name: str) -> bool:
+    return name[0] == "l" and name[1:].isdigit()
 
 
 def _bound(name: str, args: list[V]) -> int | None:
