@@ -351,9 +351,7 @@ class Translator:
         if self.shadow.get(_local_index(a.e)) == shift:
             # l + off, exact (a memarg offset does not wrap), from l's shadow
             return f"{name}[q{a.e[1:]} + {off >> shift}]" if off else f"{name}[q{a.e[1:]}]"
-        lin = a.lin if a.raw is not None and a.rsafe else None
-        if lin is None and a.simple and _is_local(a.e):
-            lin = self.facts.get(~int(a.e[1:]))  # an alias (see note_alias)
+        lin = a.lin if a.raw is not None and a.rsafe else self.alias_of(a)
         if lin is not None:
             index = self.shadow_index(lin, off, shift)
             if index is not None:
@@ -364,6 +362,12 @@ class Translator:
         if not addr.isidentifier():
             addr = f"({addr})"
         return f"{name}[{addr} >> {shift}]"
+
+    def alias_of(self, a: V) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
+        """The sum a local ``a`` is an alias of (see note_alias), if any."""
+        if a.simple and _is_local(a.e):
+            return self.facts.get(~int(a.e[1:]))
+        return None
 
     def shadow_index(
         self, lin: tuple[tuple[tuple[str, int, int], ...], int], off: int, shift: int
@@ -1279,7 +1283,12 @@ class Translator:
             return
         view = self.aligned_view(op, a, off)
         if view is not None:
-            self.push(V(view, a.names, True, hi=_LOAD_HI.get(op)))
+            names = a.names
+            alias = self.alias_of(a)
+            if alias is not None:
+                # The view may read the alias's locals: settled before they change.
+                names = names.union(t[0] for t in alias[0])
+            self.push(V(view, names, True, hi=_LOAD_HI.get(op)))
             return
         e = _LOADS[OPS[op].name].format(a=self.address(a, off))
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
@@ -1507,10 +1516,15 @@ class Translator:
             names = _NO_NAMES.union(*(a.names for a in args))
             self.push(V(e, names, any(a.unsafe for a in args), hi=hi, lo=lo))
             return
+        op = name[4:]
+        if width == 32 and (op == "add" or op == "sub"):
+            v = self.lin_decrement(op, args)
+            if v is not None:
+                self.push(v)
+                return
         rs: list[str] = []
         bs: list[int] = []
         loose = False
-        op = name[4:]
         if op in ("rotl", "rotr"):
             # The operand exact (wrapped), once (see numeric/semantics.py).
             v = args[0]
@@ -1595,6 +1609,30 @@ class Translator:
             e = f"({raw} & {mask})"
         self.push(V(e, names, unsafe, raw=raw, rbits=rbits, rsafe=rsafe))
         self.stack[-1].lin = lin
+
+    def lin_decrement(self, op: str, args: list[V]) -> V | None:
+        """``x - d`` for an i32 ``x + K`` (K >= 2**31: ``d = 2**32 - K``,
+        how compilers write ``p - 8``) or ``x - d``, where x is a sum of
+        non-negative terms whose constant is at least d (``sp + 1120 +
+        (i << 2) - 8``): still such a sum, the constant lowered, so its
+        accesses keep the unwrapped forms (see address(), shadow_index())."""
+        x, k = args
+        if op == "add" and _int_const(x):
+            x, k = k, x
+        if not _int_const(k) or x.raw is None or not x.rsafe or x.lin is None:
+            return None
+        d = int(k.e)
+        if op == "add":
+            if d < 0x80000000:
+                return None
+            d = (1 << 32) - d
+        terms, c = x.lin
+        if not terms or c < d or x.rbits > _RAW_BITS:
+            return None
+        raw = f"({x.raw} - {d})"
+        v = V(f"({raw} % 4294967296)", x.names, x.unsafe, raw=raw, rbits=x.rbits, rsafe=True)
+        v.lin = (terms, c - d)
+        return v
 
     # -- SIMD ------------------------------------------------------------------------------
 
