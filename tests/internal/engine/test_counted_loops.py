@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, Trap
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -185,3 +185,83 @@ def test_shifted_counters(start: int, step: int, early: bool) -> None:
         for p in (0, 1, 5, 48, 1500, 2**31):
             sp = p - 2**32 if p >= 2**31 else p
             assert got_run(p, 0, 0) == want_run(sp, 0, 0), (text, p)
+
+
+def _scaled_module(start: int, end: int, step: int, pred: str, extra: str, ty: str) -> str:
+    """A static loop over two arrays whose counter is read only in the
+    addresses of accesses of one size (sha256's rounds, hash64's fills): it
+    runs over the counter divided by the access size."""
+
+    def load(off: int, addr: str) -> str:
+        if ty == "i64":
+            return f"(i64.load offset={off} {addr})"
+        return f"(i64.extend_i32_u (i32.load offset={off} {addr}))"
+
+    def store(addr: str, value: str) -> str:
+        if ty == "i64":
+            return f"(i64.store {addr} {value})"
+        return f"(i32.store {addr} (i32.wrap_i64 {value}))"
+
+    a = "(i32.add (local.get $i) (i32.const 992))"
+    b = "(i32.add (local.get $p) (local.get $i))"
+    c = "(i32.add (local.get $i) (i32.const 1000))"
+    d = "(i32.add (local.get $q) (local.get $i))"
+    return f"""
+(module
+  (memory 1)
+  (data (i32.const 1000) "\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10")
+  (func (export "run") (param $p i32) (param $q i32) (result i64)
+    (local $i i32) (local $s i64)
+    (local.set $p (i32.and (local.get $p) (i32.const -8)))
+    (local.set $i (i32.const {start}))
+    (block $out (loop $l
+      (local.set $s (i64.add (local.get $s) {load(8, a)}))
+      {store(b, f"(i64.add (local.get $s) {load(0, c)})")}
+      (local.set $s (i64.xor (local.get $s) {load(8, d)}))
+      {extra}
+      (br_if $l (i32.{_CMP[pred]} (local.tee $i (i32.add (local.get $i) (i32.const {step})))
+        (i32.const {end})))))
+    (i64.add (local.get $s) (i64.extend_i32_u (local.get $i)))))
+"""
+
+
+_NOT_AN_ADDRESS = "(local.set $s (i64.add (local.get $s) (i64.extend_i32_u (local.get $i))))"
+_WAY_OUT = "(br_if $out (i32.eq (local.get $i) (local.get $q)))"
+
+
+@pytest.mark.parametrize(
+    "start,end,step,pred,extra,ty,index",
+    [
+        (0, 64, 8, "ne", "", "i64", "MVQ[(t1 + 125)]"),  # (i + 1000) >> 3
+        (0, 61, 8, "lt", "", "i64", "MVQ[(t1 + 125)]"),  # an end the range stops before
+        (0, 64, 4, "ne", "", "i32", "MVI[(t1 + 250)]"),  # words: >> 2
+        (0, 64, 4, "ne", "", "i64", None),  # a step below the size
+        (64, 0, -8, "ne", "", "i64", "MVQ[(t1 + 125)]"),
+        (0, 64, 8, "ne", _NOT_AN_ADDRESS, "i64", None),  # the counter is kept
+        (0, 64, 8, "ne", _WAY_OUT, "i64", None),  # x must hold its value there
+    ],
+)
+def test_scaled_counters(
+    start: int, end: int, step: int, pred: str, extra: str, ty: str, index: str | None
+) -> None:
+    text = _scaled_module(start, end, step, pred, extra, ty)
+    src = translated(text)
+    if index is None:
+        assert "for t1 in" not in src, src
+    else:
+        assert index in src, src
+    wasm = wasmtime.wat2wasm(text)
+    want_run = wasmtime_export(wasm)
+    with Runtime() as rt:
+        got_run = rt.instantiate(wasm).exported_function("run")
+        for p in (0, 8, 200, 4000, 65536 - 64, 2**31):
+            for q in (0, 3, 64, 2**32 - 8):
+                sp = p - 2**32 if p >= 2**31 else p
+                sq = q - 2**32 if q >= 2**31 else q
+                try:
+                    want = want_run(sp, sq)
+                except wasmtime.Trap:
+                    with pytest.raises(Trap):
+                        got_run(p, q)
+                    continue
+                assert got_run(p, q) == want, (text, p, q)

@@ -29,6 +29,56 @@ _BR_IF = 0x0D
 _SETS = (_LOCAL_SET, _LOCAL_TEE)
 
 
+# Accesses whose address is their first operand: natural size by opcode
+# (i32/i64/f32/f64 loads and stores, full width).
+_ACCESS_SIZE = {0x28: 4, 0x29: 8, 0x2A: 4, 0x2B: 8, 0x36: 4, 0x37: 8, 0x38: 4, 0x39: 8}
+
+
+def _scale(sizes: list[int | None], values: tuple[int, ...]) -> int:
+    """``k`` when every size is ``2**k`` (k > 0) and every value a multiple
+    of it, else 0."""
+    if not sizes or sizes[0] is None or any(z != sizes[0] for z in sizes):
+        return 0
+    size = sizes[0]
+    if size < 2 or any(v % size for v in values):
+        return 0
+    return size.bit_length() - 1
+
+
+def _access_size(body: list, j: int) -> int | None:
+    """The size of the access whose address is the value pushed just before
+    instruction ``j`` (or a sum of it and other values): a load at ``j``,
+    or a store further on that pops it as its address (walking straight-line
+    code whose stack effect the opcode table gives); None otherwise."""
+    from ...wasm.instructions import OPS
+
+    height = 1  # the value, at the bottom
+    while j < len(body):
+        op, imm, _ = body[j]
+        size = _ACCESS_SIZE.get(op)
+        info = OPS.get(op)
+        if op in (_LOCAL_GET, 0x23):  # local.get, global.get
+            pops, pushes = 0, 1
+        elif op == _LOCAL_TEE:
+            pops, pushes = 1, 1
+        elif info is None or info.sig is None or op < 0x28:
+            return None  # control, calls, locals set: not followed
+        else:
+            pops, pushes = len(info.sig[0]), len(info.sig[1])
+        if height - pops <= 0:
+            # pops the value: as the address (its first operand) of an access
+            if size is not None and height == pops:
+                return size
+            if op == _I32_ADD:
+                height = 1  # a sum of it (p + x): followed as the value
+                j += 1
+                continue
+            return None
+        height += pushes - pops
+        j += 1
+    return None
+
+
 def counter_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
     """``{index of a local.get: (low, high)}`` for the reads of loop
     counters of the form above. ``loops``: (start, end, number of branches
@@ -269,6 +319,44 @@ class Counted:
         shift = reads[0][1] - (lo + reads[0][1]) // m * m
         return shift, {j: c - (lo + c) // m * m - shift for j, c in reads}
 
+    def scale(self, body: list, shift: int, offsets: dict[int, int]) -> int:
+        """For a shifted loop (see ``shifted``): ``k`` > 0 when every read
+        ``a + offset`` is the address of an access of 2**k bytes (a load
+        right after it, or a store it is the address of) and the loop can
+        run over ``a >> k`` instead: the accesses index their view with it
+        (``MVQ[t + 1]`` rather than ``MVQ[(t + 8) >> 3]``); else 0."""
+        lo, _ = self.span  # type: ignore[misc]
+        return _scale(
+            [_access_size(body, j + 3) for j in offsets], (lo + shift, self.step, *offsets.values())
+        )
+
+    def scaled(self, body: list, s: int) -> tuple[int, list[int]] | None:
+        """For a static i32 loop whose counter's every read is (part of a sum
+        that is) the address of an access of 2**k bytes, and left only by
+        running out or a return: ``(k, reads)``, the loop then running over
+        ``x >> k`` (sha256's rounds: ``MVI[q3 + a]`` for ``(l3 + l8) >> 2``);
+        None otherwise."""
+        st = self.span
+        if not st or self.bits != 32:
+            return None
+        lo, _ = st
+        reads = []
+        depth = 0
+        for j in range(s + 1, self.skip[0]):
+            op, imm, _ = body[j]
+            if op == _LOCAL_GET and imm == self.x:
+                reads.append(j)
+            elif op in (_BLOCK, _LOOP, _IF):
+                depth += 1
+            elif op == _END:
+                depth -= 1
+            elif op in (_BR, _BR_IF) and imm > depth:
+                return None  # a way out: x must hold its value there
+            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
+                return None
+        k = _scale([_access_size(body, j + 1) for j in reads], (lo, self.step))
+        return (k, reads) if k else None
+
     def feasible(self) -> bool:
         """Whether a constant bound leaves room for the range form at all."""
         if self.nvar >= 0 or self.svar >= 0:
@@ -280,12 +368,18 @@ class Counted:
             return self.bound >= -self.step - 1
         return True
 
-    def header(self, shift: int = 0) -> str:
+    def header(self, shift: int = 0, scale: int = 0) -> str:
         """``range(...)`` of the ``for`` statement: for a static loop its
-        constants (plus ``shift``, see ``shifted``), otherwise the counter,
-        bound and step as they are on entry."""
+        constants (plus ``shift``, see ``shifted``, divided by ``2**scale``,
+        see ``scale``), otherwise the counter, bound and step as they are on
+        entry."""
         if self.span:
             x0, end, k = self._range(self.x0, self.bound)  # type: ignore[arg-type, misc]
+            if scale:
+                # (end need not be a multiple: the range stops before it)
+                a, b = x0 + shift, end + shift
+                b = -(-b >> scale) if k > 0 else (b >> scale)
+                return f"range({a >> scale}, {b}, {k >> scale})"
             return f"range({x0 + shift}, {end + shift}, {k})"
         k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
         return f"range(l{self.x}, {self._end()}, {k})"

@@ -293,8 +293,8 @@ class Translator:
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
         # Static loops over a shifted counter: start -> (variable, shift), and
         # the counter's reads: index -> (variable, offset, low, high, step).
-        self.shifted: dict[int, tuple[str, int]] = {}
-        self.shift_reads: dict[int, tuple[str, int, int, int, int]] = {}
+        self.shifted: dict[int, tuple[str, int, int]] = {}  # (+ scale, see Counted.scale)
+        self.shift_reads: dict[int, tuple[str, int, int, int, int, int]] = {}
 
     # -- output --------------------------------------------------------------
 
@@ -354,6 +354,8 @@ class Translator:
         lin = a.lin if a.raw is not None and a.rsafe else self.alias_of(a)
         if lin is not None:
             index = self.shadow_index(lin, off, shift)
+            if index is not None and a.raw is not None and a.hi is not None and a.lo >= 0:
+                return f"{name}[{index}]"  # (an exact sum: its bounds say it does not wrap)
             if index is not None:
                 # The unwrapped form, tried first (see address()).
                 self.forms.append((index, f"({_offset(a.e, off)}) >> {shift}"))
@@ -385,8 +387,11 @@ class Translator:
                 base = t
                 break
         if base is None:
-            return None
-        parts = [f"q{base[0][1:]}"]
+            if not terms or any(t[1] < shift for t in terms):
+                return None
+            parts = []  # (a scaled counter: see Counted.scale)
+        else:
+            parts = [f"q{base[0][1:]}"]
         for t in terms:
             if t is base:
                 continue
@@ -558,15 +563,34 @@ class Translator:
         )
         for s, c in self.counted.items():
             sh = c.shifted(body, s) if c.span and c.x not in self.shadow else None
+            # (a shadow of the counter is not kept in a scaled loop: its
+            # reads are all replaced)
+            sc = c.scaled(body, s) if sh is None and c.span else None
+            if sc is not None:
+                # Reads of the counter become a << k (see Counted.scaled).
+                k, reads = sc
+                a = self.fresh()
+                self.shifted[s] = (a, 0, k)
+                lo, hi = c.span  # type: ignore[misc]
+                for j in reads:
+                    self.shift_reads[j] = (a, 0, lo, hi, abs(c.step), k)
             if sh is not None:
                 # Reads x + C of the counter become a + offset (see Counted.shifted).
                 shift, offsets = sh
                 a = self.fresh()
-                self.shifted[s] = (a, shift)
+                k = c.scale(body, shift, offsets)
+                self.shifted[s] = (a, shift, k)
                 lo, hi = c.span  # type: ignore[misc]
                 for j, off in offsets.items():
                     self.skip.update((j + 1, j + 2))
-                    self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step))
+                    self.shift_reads[j] = (
+                        a,
+                        off,
+                        lo + shift + off,
+                        hi + shift + off,
+                        abs(c.step),
+                        k,
+                    )
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
@@ -656,9 +680,9 @@ class Translator:
             c = self.counted.get(i) if kind == KIND_LOOP else None
             if c is not None and c.span:
                 fr.counted = c
-                a, shift = self.shifted.get(i, (f"l{c.x}", 0))
-                self.emit(f"for {a} in {c.header(shift)}:")
-                if c.x in self.shadow:
+                a, shift, k = self.shifted.get(i, (f"l{c.x}", 0, 0))
+                self.emit(f"for {a} in {c.header(shift, k)}:")
+                if c.x in self.shadow and a == f"l{c.x}":
                     self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
             else:
                 self.emit("while True:")
@@ -1154,11 +1178,20 @@ class Translator:
         sr = self.shift_reads.get(i)
         if sr is not None:
             # x + C of a shifted counter (the const and add are skipped)
-            a, off, lo, hi, step = sr
-            e = a if off == 0 else f"({a} + {off})" if off > 0 else f"({a} - {-off})"
+            a, off, lo, hi, step, k = sr
             g = math.gcd(lo, step)
             al = min((g & -g).bit_length() - 1, 3) if g else 3
-            self.stack.append(V(e, frozenset((a,)), simple=off == 0, hi=hi, lo=lo, al=al))
+            names = frozenset((a,))
+            if k:
+                # a runs over the addresses >> k (see Counted.scale): an
+                # access of 2**k bytes indexes its view with a + off >> k
+                e = f"({a} << {k})" if off == 0 else f"(({a} << {k}) + {off})"
+                v = V(e, names, hi=hi, lo=lo, al=al, raw=e, rbits=33, rsafe=True)
+                v.lin = (((a, k, k),), off)
+                self.stack.append(v)
+                return
+            e = a if off == 0 else f"({a} + {off})" if off > 0 else f"({a} - {-off})"
+            self.stack.append(V(e, names, simple=off == 0, hi=hi, lo=lo, al=al))
             return
         al = self.read_al.get(i)
         v = var(f"l{x}", self.fixed_al[x] if al is None else al)
@@ -1514,7 +1547,14 @@ class Translator:
             # The result cannot leave the type's range: no wrap at all.
             e, hi, lo = bounded
             names = _NO_NAMES.union(*(a.names for a in args))
-            self.push(V(e, names, any(a.unsafe for a in args), hi=hi, lo=lo))
+            v = V(e, names, any(a.unsafe for a in args), hi=hi, lo=lo)
+            if name == "i32.add" and lo >= 0 and any(a.lin is not None for a in args):
+                # A sum over a scaled counter (see Counted.scaled): exact,
+                # its terms kept for the accesses it addresses.
+                v.lin = _lin_combine("add", args)
+                if v.lin is not None:
+                    v.raw, v.rbits, v.rsafe = e, 33, True
+            self.push(v)
             return
         op = name[4:]
         if width == 32 and (op == "add" or op == "sub"):
