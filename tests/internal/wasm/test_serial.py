@@ -32,3 +32,14 @@ def test_round_trip_through_marshal(path: Path) -> None:
 )
 def test_unexpected_data_is_rejected(junk: object) -> None:
     assert module_from_data(junk) is None
+
+
+def test_bodies_stay_marshalled_until_read() -> None:
+    module = decode_module(MODULES[0].read_bytes())
+    validate_module(module)
+    again = module_from_data(marshal.loads(marshal.dumps(module_to_data(module))))
+    assert again is not None
+    code = again.codes[0]
+    assert "body" not in vars(code)  # a cached run that translates nothing never reads it
+    assert code.body == module.codes[0].body
+    assert "body" in vars(code) and code == module.codes[0]

@@ -7,12 +7,13 @@ makes :func:`module_from_data` return None (the cache then decodes again).
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from . import module as _m
 from . import types as _t
 
-FORMAT = 1
+FORMAT = 2
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
@@ -48,10 +49,47 @@ def _is_code(x: list) -> bool:
     return bool(x) and type(x[0]) is tuple and len(x[0]) == 3 and type(x[0][0]) is int
 
 
+class _LazyCode(_m.Code):
+    """A function body read back from the cache: its instruction list stays
+    marshalled until something reads ``body`` (a cached run translates
+    nothing, so most bodies are never unmarshalled: a tenth of its
+    start-up)."""
+
+    def __init__(self, locals: tuple[int, ...], blob: bytes, offset: int, size: int) -> None:
+        self.locals = locals
+        self.offset = offset
+        self.size = size
+        self._blob = blob
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "body":
+            raise AttributeError(name)
+        body = marshal.loads(self._blob)  # bytes this module wrote (see _enc)
+        if type(body) is not list:
+            raise TypeError("corrupt cached function body")
+        self.body = body
+        del self._blob
+        return body
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _m.Code):
+            return NotImplemented
+        return (self.locals, self.body, self.offset, self.size) == (
+            other.locals,
+            other.body,
+            other.offset,
+            other.size,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _enc(x: Any) -> Any:
     if isinstance(x, _PLAIN):
         return x
     t = type(x)
+    if t is _m.Code or t is _LazyCode:
+        return (_TAG, "code", (_enc(x.locals), marshal.dumps(x.body), x.offset, x.size))
     if t is tuple:
         return tuple([_enc(v) for v in x])
     if t is list:
@@ -77,6 +115,11 @@ def _dec(x: Any) -> Any:
             name = x[1]
             if name == "frozenset":
                 return frozenset(x[2])
+            if name == "code":
+                locals_, blob, offset, size = x[2]
+                if type(blob) is not bytes:
+                    raise TypeError("code body")
+                return _LazyCode(_dec(locals_), blob, offset, size)
             cls = _CLASSES[name]
             if len(x[2]) != len(_FIELDS[name]):
                 raise ValueError(f"{name}: {len(x[2])} fields")
