@@ -1146,7 +1146,16 @@ class Translator:
         # (undefined element, uninitialized element, type mismatch).
         t = self.fresh()
         tab, x = f"T{table}", idx.e
-        self.emit(f"{t} = {tab}[{x}] if {x} < len({tab}) else None")
+        # (a try costs nothing in CPython 3.11 until it catches: cheaper
+        # than comparing with the table's length)
+        self.emit("try:")
+        self.indent += 1
+        self.emit(f"{t} = {tab}[{x}]")
+        self.indent -= 1
+        self.emit("except _OOB:")
+        self.indent += 1
+        self.emit(f"{t} = None")
+        self.indent -= 1
         self.emit(f"if {t} is None or {t}.type_id != TY{typeidx}: _ci({tab}, {x}, TY{typeidx})")
         self.push_results(f"{t}.fn({args})", len(ft.results))
 
