@@ -47,3 +47,24 @@ def test_forms() -> None:
     assert "(32 - (32 -" not in src and "(64 - (64 -" not in src
     assert src.count(".bit_length()") == 2
     assert "(l1 & 31)" in src  # the count masked once, from the i64
+
+
+_EXTEND = """
+(module
+  (func (export "run") (param $x i32) (param $y i32) (result i64)
+    ;; an extended i32 is below 2**32: shifted by 5, or times another, no wrap
+    (i64.xor
+      (i64.or (i64.shl (i64.extend_i32_u (local.get $x)) (i64.const 5)) (i64.const 4))
+      (i64.mul (i64.extend_i32_u (local.get $x)) (i64.extend_i32_u (local.get $y))))))
+"""
+
+
+def test_extended_values_need_no_wrap() -> None:
+    wasm = wasmtime.wat2wasm(_EXTEND)
+    expect = wasmtime_export(wasm)
+    with Runtime() as rt:
+        run = rt.instantiate(wasm).exported_function("run")
+        for x in _XS:
+            for y in _XS:
+                assert run(x, y) == expect(x, y), (x, y)
+    assert "0xFFFFFFFFFFFFFFFF" not in translated(_EXTEND)

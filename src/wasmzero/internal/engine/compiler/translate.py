@@ -1461,7 +1461,11 @@ class Translator:
             self.numeric_wrapping(info.name, sem, args)
             return
         if info.name == "i64.extend_i32_u" and args[0].raw is None:
-            self.stack.append(args[0])  # the same value, its range too
+            v = args[0]  # the same value, its range too
+            if v.hi is None:
+                # as an i64, below 2**32: shifts and sums of it need no wrap
+                v = V(v.e, v.names, v.unsafe, v.cond, v.simple, hi=0xFFFFFFFF, al=v.al)
+            self.stack.append(v)
             return
         if n == 1 and args[0].cond is not None and info.name in ("i32.eqz",):
             c = args[0].cond
