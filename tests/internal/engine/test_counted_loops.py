@@ -265,3 +265,82 @@ def test_scaled_counters(
                         got_run(p, q)
                     continue
                 assert got_run(p, q) == want, (text, p, q)
+
+
+def _over_sum_module(pred: str, step: str, order: str, extra: str) -> str:
+    """A loop decided on entry whose counter is read only as ``p + i`` (or
+    ``i + p``): its range form runs over the sum (sieve's inner loop)."""
+    read = "(i32.add (local.get $p) (local.get $i))"
+    if order == "ip":
+        read = "(i32.add (local.get $i) (local.get $p))"
+    return f"""
+(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $i i32) (param $n i32) (param $k i32) (result i32)
+    (local $s i32)
+    (block $out (loop $l
+      (i32.store8 {read} (i32.add (local.get $s) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.load8_u offset=3 {read})))
+      {extra}
+      (br_if $l (i32.{_CMP[pred]} (local.tee $i (i32.add (local.get $i) {step})) (local.get $n)))))
+    ;; the counter's value after the loop, and what the loop wrote
+    (i32.add (i32.mul (local.get $i) (i32.const 1000003))
+      (i32.add (local.get $s) (i32.load (i32.const 100))))))
+"""
+
+
+@pytest.mark.parametrize(
+    "pred,step,order,extra,over",
+    [
+        ("lt", "(local.get $k)", "pi", "", True),
+        ("lt", "(i32.const 3)", "ip", "", True),
+        ("ne", "(i32.const 1)", "pi", "", True),
+        # another read of the counter: the loop keeps it
+        (
+            "lt",
+            "(i32.const 3)",
+            "pi",
+            "(local.set $s (i32.add (local.get $s) (local.get $i)))",
+            False,
+        ),
+        # a way out: the counter must hold its value there
+        ("lt", "(i32.const 3)", "pi", "(br_if $out (i32.eq (local.get $s) (i32.const 9)))", False),
+        # p written in the loop: not invariant
+        (
+            "lt",
+            "(i32.const 3)",
+            "pi",
+            "(local.set $p (i32.add (local.get $p) (i32.const 1)))",
+            False,
+        ),
+    ],
+)
+def test_loops_over_sums(pred: str, step: str, order: str, extra: str, over: bool) -> None:
+    text = _over_sum_module(pred, step, order, extra)
+    src = translated(text)
+    assert ("for t" in src) == over, src
+    wasm = wasmtime.wat2wasm(text)
+    want_run = wasmtime_export(wasm)
+    rng = random.Random(7)
+    with Runtime() as rt:
+        got_run = rt.instantiate(wasm).exported_function("run")
+        cases = [
+            (p, i, n, k)
+            for p in (0, 97, 2**32 - 40, 2**32 - 3)
+            for i in (0, 5, 4294967290)
+            for n in (0, 6, 40, 4294967295)
+            for k in (1, 3)
+        ]
+        cases += [
+            (rng.randrange(2**32), rng.randrange(64), rng.randrange(200), rng.randrange(1, 9))
+            for _ in range(40)
+        ]
+        for p, i, n, k in cases:
+            args = [v - 2**32 if v >= 2**31 else v for v in (p, i, n, k)]
+            try:
+                want = want_run(*args)
+            except wasmtime.Trap:
+                with pytest.raises(Trap):
+                    got_run(p, i, n, k)
+                continue
+            assert got_run(p, i, n, k) == want, (text, p, i, n, k)

@@ -357,6 +357,47 @@ class Counted:
         k = _scale([_access_size(body, j + 1) for j in reads], (lo, self.step))
         return (k, reads) if k else None
 
+    def offset_reads(
+        self, body: list, s: int, writes: set[int] | frozenset[int]
+    ) -> tuple[int, dict[int, tuple[int, int]]] | None:
+        """For an i32 loop whose form is decided on entry, whose counter is
+        read only as ``x + y`` (``y`` a local the loop does not write) and
+        left only by running out or a return: ``y``, and for each read the
+        index of its first instruction and of the other two (the range form
+        then runs over ``t = x + y``: sieve's ``M[p + j] = 1`` is ``M[t] =
+        1``). None otherwise."""
+        if self.span is not None or self.bits != 32:
+            return None
+        y = -1
+        reads: dict[int, tuple[int, int]] = {}
+        depth = 0
+        end = self.skip[0]
+        for j in range(s + 1, end):
+            op, imm, _ = body[j]
+            if op == _LOCAL_GET and imm == self.x:
+                a, b = body[j + 1], body[j - 1]
+                if a[0] == _LOCAL_GET and j + 2 < end and body[j + 2][0] == _I32_ADD:
+                    first, other = j, (j + 1, j + 2)
+                    z = a[1]
+                elif b[0] == _LOCAL_GET and j - 1 > s and a[0] == _I32_ADD:
+                    first, other = j - 1, (j, j + 1)
+                    z = b[1]
+                else:
+                    return None
+                if z == self.x or z in writes or (y >= 0 and z != y) or first in reads:
+                    return None
+                y = z
+                reads[first] = other
+            elif op in (_BLOCK, _LOOP, _IF):
+                depth += 1
+            elif op == _END:
+                depth -= 1
+            elif op in (_BR, _BR_IF) and imm > depth:
+                return None  # a way out: x must hold its value there
+            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
+                return None
+        return (y, reads) if reads else None
+
     def feasible(self) -> bool:
         """Whether a constant bound leaves room for the range form at all."""
         if self.nvar >= 0 or self.svar >= 0:
@@ -412,10 +453,12 @@ class Counted:
         g = f"{x} >= {end} + {t * -k}"
         return g + (f" and {end} >= {-k - 1}" if self.nvar >= 0 and k < -1 else "")
 
-    def after(self) -> str:
+    def after(self, last: str | None = None) -> str:
         """The counter's value once the range has run out: the stepped value
         that failed the test (a constant for a static loop, whose ``for``
-        may not run over the counter itself: see ``shifted``)."""
+        may not run over the counter itself: see ``shifted``; ``last``: the
+        counter's last value when the loop ran over something else, see
+        ``offset_reads``)."""
         m = 1 << self.bits
         if self.span:
             lo, hi = self.span  # type: ignore[misc]
@@ -423,7 +466,7 @@ class Counted:
         if self.pred == "ne":
             return f"l{self.nvar}" if self.nvar >= 0 else str(self.bound)
         k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
-        return f"(l{self.x} + {k}) & {hex(m - 1)}"
+        return f"({last or f'l{self.x}'} + {k}) & {hex(m - 1)}"
 
 
 def counted_loops(body: list, loops: list[tuple[int, int, int]]) -> dict[int, Counted]:

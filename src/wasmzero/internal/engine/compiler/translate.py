@@ -295,6 +295,11 @@ class Translator:
         # the counter's reads: index -> (variable, offset, low, high, step).
         self.shifted: dict[int, tuple[str, int, int]] = {}  # (+ scale, see Counted.scale)
         self.shift_reads: dict[int, tuple[str, int, int, int, int, int]] = {}
+        # Loops decided on entry whose counter is read as x + y: start ->
+        # (t, y), t = x + y their range form's variable (see offset_reads),
+        # and the reads: index -> t.
+        self.over_sums: dict[int, tuple[str, int]] = {}
+        self.sum_reads: dict[int, str] = {}
 
     # -- output --------------------------------------------------------------
 
@@ -591,6 +596,16 @@ class Translator:
                         abs(c.step),
                         k,
                     )
+        for s, c in self.counted.items():
+            if c.span is None and c.x not in self.shadow:
+                r = c.offset_reads(body, s, self.nodes[s].writes)
+                if r is not None:
+                    y, reads = r
+                    t = self.fresh()
+                    self.over_sums[s] = (t, y)
+                    for j, other in reads.items():
+                        self.skip.update(other)
+                        self.sum_reads[j] = t
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
@@ -689,6 +704,11 @@ class Translator:
                 if c is not None and self.indent < MAX_NEST_INDENT:
                     fr.counted = c
                     fr.head = len(self.lines) - 1
+                ts = self.over_sums.get(i) if c is not None else None
+                if ts is not None:
+                    # the sum the body reads (the range form runs over it)
+                    ind = "    " * (self.indent + 1)
+                    self.lines.append(f"{ind}{ts[0]} = l{ts[1]} + l{c.x}")
             self.indent += 1
             self.py_depth += 1
         if kind == KIND_IF:
@@ -839,14 +859,30 @@ class Translator:
         lines = self.lines
         h = fr.head
         ind = lines[h][: len(lines[h]) - len(lines[h].lstrip())]
-        body = ["    " + line for line in lines[h + 1 : fr.tail]]
+        ts = self.over_sums.get(fr.node.start)
+        first = h + 1 if ts is None else h + 2  # (not the sum's line)
+        body = ["    " + line for line in lines[first : fr.tail]]
         if not body:
             body = [ind + "        pass"]
-        out = [ind + f"if {c.guard()}:", ind + f"    for l{c.x} in {c.header()}:"]
+        if ts is None:
+            out = [ind + f"if {c.guard()}:", ind + f"    for l{c.x} in {c.header()}:"]
+        else:
+            t, y = ts
+            header = c.header()  # range(lX, end, step)
+            lo, rest = header[len("range(") : -1].split(", ", 1)
+            end, step = rest.rsplit(", ", 1)
+            out = [
+                ind + f"if {c.guard()}:",
+                ind + f"    for {t} in range({lo} + l{y}, {end} + l{y}, {step}):",
+            ]
         if c.x in self.shadow:
             out.append(ind + "        " + self.shadow_line(c.x))
         out += body
-        out += self.counted_exit(c, len(ind) // 4 + 1)
+        if ts is None:
+            out += self.counted_exit(c, len(ind) // 4 + 1)
+        else:
+            inner = "    " * (len(ind) // 4 + 1)
+            out += [inner + "else:", inner + f"    l{c.x} = {c.after(f'({ts[0]} - l{ts[1]})')}"]
         out += [ind + "else:", "    " + lines[h]]
         out += ["    " + line for line in lines[h + 1 :]]
         lines[h:] = out
@@ -1184,6 +1220,13 @@ class Translator:
         )
 
     def op_local_get(self, i: int, x: int) -> None:
+        t = self.sum_reads.get(i)
+        if t is not None:
+            # x + y of a loop over t = x + y (the other get and the add are skipped)
+            v = V(f"({t} % 4294967296)", frozenset((t,)), raw=t, rbits=33, rsafe=True)
+            v.lin = (((t, 0, 0),), 0)
+            self.stack.append(v)
+            return
         sr = self.shift_reads.get(i)
         if sr is not None:
             # x + C of a shifted counter (the const and add are skipped)
