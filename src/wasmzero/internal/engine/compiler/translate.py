@@ -87,6 +87,8 @@ _STORES = {
     "i64.store16": "_stH(M, {a}, {v})",
     "i64.store32": "_stI(M, {a}, {v})",
 }
+# f64 operations a store may apply in place (see op_store).
+_F64_BINOPS = {"f64.add": "+", "f64.sub": "-", "f64.mul": "*"}
 # Narrow stores: the mask applied to a value not known to fit.
 _NARROW = {
     "i32.store8": 0xFF,
@@ -115,6 +117,7 @@ class V:
         "lin",
         "sign",
         "quiet",
+        "binop",
     )
 
     def __init__(
@@ -157,6 +160,9 @@ class V:
         # An f32 read from the rounding cell: a NaN in it is quiet, so
         # struct writes its bits back exactly.
         self.quiet = False
+        # An f64 add, sub or mul: (operator, left, right), for a store of
+        # it back where an operand was loaded (see op_store).
+        self.binop: tuple[str, V, V] | None = None
 
 
 def const(e: str) -> V:
@@ -409,6 +415,15 @@ class Translator:
         if c:
             parts.append(str(c >> shift))
         return "(" + " + ".join(parts) + ")"
+
+    def same_access(self, e: str, view: str) -> bool:
+        """Whether the expression ``e`` is the view access ``view`` (their
+        address forms rendered alike)."""
+        return e == view or (
+            "\x00" in view
+            and self.render(e, 0) == self.render(view, 0)
+            and self.render(e, 1) == self.render(view, 1)
+        )
 
     def render(self, line: str, which: int) -> str:
         """``line`` with its address markers replaced by their unwrapped
@@ -1399,6 +1414,20 @@ class Translator:
             return
         view = _const_view(op, a, off) or self.aligned_view(op, a, off)
         if view is not None:
+            b = v.binop
+            if b is not None:
+                # MVd[i] = MVd[i] - x as MVd[i] -= x: the index once. (With
+                # the load on the right of + or *, x is evaluated after it:
+                # only a pure x may move; the operands' order of a
+                # commutative op changes only which input NaN comes out,
+                # which wasm leaves open.)
+                o, left, right = b
+                if self.same_access(left.e, view):
+                    self.emit(f"{view} {o}= {right.e}")
+                    return
+                if o != "-" and not left.unsafe and self.same_access(right.e, view):
+                    self.emit(f"{view} {o}= {left.e}")
+                    return
             self.emit(f"{view} = {v.e}")
             return
         name = OPS[op].name
@@ -1552,15 +1581,17 @@ class Translator:
         e = tmpl.format(*es, imm=_literal(imm))
         if not (e.startswith("(") and _balanced_outer(e)):
             e = f"({e})"
-        self.push(
-            V(
-                e,
-                names,
-                unsafe,
-                cond.format(*es) if cond else None,
-                hi=1 if cond else _bound(info.name, args),
-            )
+        v = V(
+            e,
+            names,
+            unsafe,
+            cond.format(*es) if cond else None,
+            hi=1 if cond else _bound(info.name, args),
         )
+        op = _F64_BINOPS.get(info.name)
+        if op is not None:
+            v.binop = (op, args[0], args[1])
+        self.push(v)
 
     def numeric_wrapping(self, name: str, sem: Any, args: list[V]) -> None:
         """Integer operations whose result's low bits depend only on the
