@@ -294,6 +294,7 @@ class Translator:
         # Ranges of locals set in straight-line code (see note_range), and
         # under ~x the linear form of an address local x (see note_alias).
         self.facts: dict[int, Any] = {}
+        self.aliased = False  # whether an alias was ever noted
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
@@ -1296,11 +1297,14 @@ class Translator:
         is, until one of them is set again or a join, that sum: accesses
         through it index the view from q's shadow (``MVd[q0 + 7]``, see
         aligned_view). Kept in ``facts`` under ``~x``."""
+        if not self.shadow:
+            return  # (no base to index from: nothing to note, nor to scan)
         facts = self.facts
         name = f"l{x}"
-        stale = [k for k, f in facts.items() if k < 0 and (k == ~x or _reads(f, name))]
-        for k in stale:
-            del facts[k]
+        if self.aliased:
+            stale = [k for k, f in facts.items() if k < 0 and (k == ~x or _reads(f, name))]
+            for k in stale:
+                del facts[k]
         lin = v.lin
         if (
             lin is not None
@@ -1308,8 +1312,10 @@ class Translator:
             and v.raw is not None
             and v.rsafe
             and all(_is_local(t[0]) and t[0] != name for t in lin[0])
+            and any(_local_index(t[0]) in self.shadow for t in lin[0])
         ):
             facts[~x] = lin
+            self.aliased = True
 
     def join_end(self, fr: Frame) -> None:
         """The ranges after a block or if: those that hold on every path to
@@ -1343,9 +1349,10 @@ class Translator:
                 if ranges:
                     facts.pop(x, None)
                 facts.pop(~x, None)
-            written = {f"l{x}" for x in node.writes}
-            for k in [k for k, f in facts.items() if k < 0 and any(t[0] in written for t in f[0])]:
-                del facts[k]
+            if self.aliased:
+                written = {f"l{x}" for x in node.writes}
+                for k in [k for k, f in facts.items() if k < 0 and any(t[0] in written for t in f[0])]:
+                    del facts[k]
 
     def op_global_get(self, i: int, x: int) -> None:
         al = self.global_al[x]
