@@ -1351,7 +1351,9 @@ class Translator:
                 facts.pop(~x, None)
             if self.aliased:
                 written = {f"l{x}" for x in node.writes}
-                for k in [k for k, f in facts.items() if k < 0 and any(t[0] in written for t in f[0])]:
+                for k in [
+                    k for k, f in facts.items() if k < 0 and any(t[0] in written for t in f[0])
+                ]:
                     del facts[k]
 
     def op_global_get(self, i: int, x: int) -> None:
