@@ -589,3 +589,47 @@ def _entry_const(body: list, s: int, x: int, bits: int) -> int | None:
             return None
         k -= 1
     return None
+
+
+_I32_LOAD8_U = 0x2D
+_SCAN = (_LOCAL_GET, _LOCAL_GET, _I32_ADD, _LOCAL_SET, _LOCAL_GET, _I32_CONST, _I32_ADD)
+
+
+def byte_scans(
+    body: list, loops: list[tuple[int, int, int]]
+) -> dict[int, tuple[int, int, int, int, int]]:
+    """Loops that look for a zero byte (C's ``strlen``: ``do p = s + i; i++;
+    while (*p)``), exactly::
+
+        loop                                  ;; no other branch to it
+          local.get $s  local.get $i  i32.add  local.set $p
+          local.get $i  i32.const 1  i32.add  local.tee $j  local.set $i
+          local.get $p  i32.load8_u offset=k  br_if 0
+        end
+
+    ``{start: (s, i, p, j, k)}``. They can run as one ``bytearray.find``
+    (see Translator.scan_preamble)."""
+    out = {}
+    for st, e, branches in loops:
+        if branches != 1 or e != st + 13:
+            continue
+        ops = tuple(body[st + 1 + k][0] for k in range(7))
+        if ops != _SCAN or body[st + 6][1] != 1:
+            continue
+        tee, set_, get, load, br = (body[st + 8 + k] for k in range(5))
+        if (tee[0], set_[0], get[0], load[0], br[0]) != (
+            _LOCAL_TEE,
+            _LOCAL_SET,
+            _LOCAL_GET,
+            _I32_LOAD8_U,
+            _BR_IF,
+        ) or br[1] != 0:
+            continue
+        s_, i, p = body[st + 1][1], body[st + 2][1], body[st + 4][1]
+        j = tee[1]
+        if body[st + 5][1] != i or set_[1] != i or get[1] != p:
+            continue
+        if len({s_, i, p, j}) != 4:
+            continue
+        out[st] = (s_, i, p, j, load[1][1])
+    return out

@@ -31,7 +31,7 @@ from ...wasm.types import F32, F64, I32, I64, V128
 from .align import combine, const_alignment, global_alignment, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
-from .counters import Counted, counted_loops, counter_ranges, guarded_ranges
+from .counters import Counted, byte_scans, counted_loops, counter_ranges, guarded_ranges
 from .tails import thread_tails
 
 
@@ -297,6 +297,8 @@ class Translator:
         self.aliased = False  # whether an alias was ever noted
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
+        self.scans: dict[int, tuple[int, int, int, int, int]] = {}  # see byte_scans
+        self.scan_ends: dict[int, int] = {}
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
         # Static loops over a shifted counter: start -> (variable, shift), and
         # the counter's reads: index -> (variable, offset, low, high, step).
@@ -582,6 +584,14 @@ class Translator:
         self.read_al, self.fixed_al, self.shadow = read_alignment(
             body, self.local_types, nparams, self.global_al, sets, _VIEW_SHIFT
         )
+        self.scans = {
+            st: v
+            for st, v in byte_scans(
+                body, [lp for lp in loops if block_types[lp[0]] == (0, 0)]
+            ).items()
+            if not any(y in self.shadow for y in v[1:4])  # (their locals without shadows)
+        }
+        self.scan_ends = {self.nodes[st].end: st for st in self.scans}
         for s, c in self.counted.items():
             sh = c.shifted(body, s) if c.span and c.x not in self.shadow else None
             # (a shadow of the counter is not kept in a scaled loop: its
@@ -667,11 +677,37 @@ class Translator:
             if i in tails:
                 if f.node.start == tails[i] and not f.need_guard:
                     f.tail = len(self.lines)
+            if i in self.scans:
+                self.scan_preamble(i)
             handler = _HANDLERS.get(op)
             if handler is None:
                 self.numeric(op)
             else:
                 handler(self, i, imm)
+            if i in self.scan_ends:
+                self.indent -= 1  # (the end of the loop in the scan's else)
+
+    def scan_preamble(self, i: int) -> None:
+        """Before a zero-byte scan loop (see byte_scans): the scan as one
+        ``bytearray.find`` from the first address, the loop's locals set as
+        it would leave them; the loop itself, in the ``else``, only when no
+        zero byte is left in memory (it then traps where wasm does)."""
+        s_, x, p, j, k = self.scans[i]
+        self.flush_for_block(self.nodes[i].writes)
+        a, z = self.fresh(), self.fresh()
+        self.emit(f"{a} = ((l{s_} + l{x}) % 4294967296)" + (f" + {k}" if k else ""))
+        self.emit(f"{z} = M.find(0, {a})")
+        self.emit(f"if {z} >= 0:")
+        self.indent += 1
+        self.emit(f"l{p} = {z}" + (f" - {k}" if k else ""))
+        self.emit(f"l{x} = (l{x} + ({z} - {a}) + 1) % 4294967296")
+        self.emit(f"l{j} = l{x}")
+        self.indent -= 1
+        self.emit("else:")
+        self.indent += 1
+        for y in (p, x, j):
+            self.note_range(y, var(f"l{y}"))  # (no range nor alias known after it)
+            self.note_alias(y, var(f"l{y}"))
 
     # -- control ------------------------------------------------------------------
 
