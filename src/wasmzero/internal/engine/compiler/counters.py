@@ -279,6 +279,26 @@ class Counted:
             return x0, n, k
         return None
 
+    def _reads(self, body: list, s: int) -> list[int] | None:
+        """The ``local.get``s of the counter in the body before its counting
+        tail, or None when a branch leaves the loop (the counter must then
+        hold its value there: the loop cannot run over something else)."""
+        reads = []
+        depth = 0
+        for j in range(s + 1, self.skip[0]):
+            op, imm, _ = body[j]
+            if op == _LOCAL_GET and imm == self.x:
+                reads.append(j)
+            elif op in (_BLOCK, _LOOP, _IF):
+                depth += 1
+            elif op == _END:
+                depth -= 1
+            elif op in (_BR, _BR_IF) and imm > depth:
+                return None
+            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
+                return None
+        return reads
+
     def shifted(self, body: list, s: int) -> tuple[int, dict[int, int]] | None:
         """For a static i32 loop whose counter is read only as ``x + C`` and
         left only by running out (or a return): ``shift``, with ``a = x +
@@ -292,28 +312,18 @@ class Counted:
             return None
         lo, hi = st
         m = 1 << 32
-        reads: list[tuple[int, int]] = []
-        depth = 0
-        for j in range(s + 1, self.skip[0]):
-            op, imm, _ = body[j]
-            if op == _LOCAL_GET and imm == self.x:
-                nxt, add = body[j + 1], body[j + 2]
-                if nxt[0] != _I32_CONST or add[0] != _I32_ADD:
-                    return None
-                c = nxt[1] & (m - 1)
-                if (lo + c) // m != (hi + c) // m:
-                    return None  # x + C wraps inside the range
-                reads.append((j, c))
-            elif op in (_BLOCK, _LOOP, _IF):
-                depth += 1
-            elif op == _END:
-                depth -= 1
-            elif op in (_BR, _BR_IF) and imm > depth:
-                return None  # a way out: x must hold its value there
-            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
-                return None
-        if not reads:
+        gets = self._reads(body, s)
+        if not gets:
             return None
+        reads: list[tuple[int, int]] = []
+        for j in gets:
+            nxt, add = body[j + 1], body[j + 2]
+            if nxt[0] != _I32_CONST or add[0] != _I32_ADD:
+                return None
+            c = nxt[1] & (m - 1)
+            if (lo + c) // m != (hi + c) // m:
+                return None  # x + C wraps inside the range
+            reads.append((j, c))
         # a = x + shift takes the first read's values; a read x + C is
         # a + offset (both exact: neither wraps inside the range).
         shift = reads[0][1] - (lo + reads[0][1]) // m * m
@@ -340,20 +350,9 @@ class Counted:
         if not st or self.bits != 32:
             return None
         lo, _ = st
-        reads = []
-        depth = 0
-        for j in range(s + 1, self.skip[0]):
-            op, imm, _ = body[j]
-            if op == _LOCAL_GET and imm == self.x:
-                reads.append(j)
-            elif op in (_BLOCK, _LOOP, _IF):
-                depth += 1
-            elif op == _END:
-                depth -= 1
-            elif op in (_BR, _BR_IF) and imm > depth:
-                return None  # a way out: x must hold its value there
-            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
-                return None
+        reads = self._reads(body, s)
+        if not reads:
+            return None
         k = _scale([_access_size(body, j + 1) for j in reads], (lo, self.step))
         return (k, reads) if k else None
 
@@ -368,35 +367,27 @@ class Counted:
         1``). None otherwise."""
         if self.span is not None or self.bits != 32:
             return None
+        gets = self._reads(body, s)
+        if not gets:
+            return None
         y = -1
         reads: dict[int, tuple[int, int]] = {}
-        depth = 0
         end = self.skip[0]
-        for j in range(s + 1, end):
-            op, imm, _ = body[j]
-            if op == _LOCAL_GET and imm == self.x:
-                a, b = body[j + 1], body[j - 1]
-                if a[0] == _LOCAL_GET and j + 2 < end and body[j + 2][0] == _I32_ADD:
-                    first, other = j, (j + 1, j + 2)
-                    z = a[1]
-                elif b[0] == _LOCAL_GET and j - 1 > s and a[0] == _I32_ADD:
-                    first, other = j - 1, (j, j + 1)
-                    z = b[1]
-                else:
-                    return None
-                if z == self.x or z in writes or (y >= 0 and z != y) or first in reads:
-                    return None
-                y = z
-                reads[first] = other
-            elif op in (_BLOCK, _LOOP, _IF):
-                depth += 1
-            elif op == _END:
-                depth -= 1
-            elif op in (_BR, _BR_IF) and imm > depth:
-                return None  # a way out: x must hold its value there
-            elif op == _BR_TABLE and max(max(imm[0], default=0), imm[1]) > depth:
+        for j in gets:
+            a, b = body[j + 1], body[j - 1]
+            if a[0] == _LOCAL_GET and j + 2 < end and body[j + 2][0] == _I32_ADD:
+                first, other = j, (j + 1, j + 2)
+                z = a[1]
+            elif b[0] == _LOCAL_GET and j - 1 > s and a[0] == _I32_ADD:
+                first, other = j - 1, (j, j + 1)
+                z = b[1]
+            else:
                 return None
-        return (y, reads) if reads else None
+            if z == self.x or z in writes or (y >= 0 and z != y) or first in reads:
+                return None
+            y = z
+            reads[first] = other
+        return y, reads
 
     def feasible(self) -> bool:
         """Whether a constant bound leaves room for the range form at all."""
