@@ -74,12 +74,8 @@ class _LazyCode(_m.Code):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _m.Code):
             return NotImplemented
-        return (self.locals, self.body, self.offset, self.size) == (
-            other.locals,
-            other.body,
-            other.offset,
-            other.size,
-        )
+        fields = _FIELDS["Code"]
+        return all(getattr(self, f) == getattr(other, f) for f in fields)
 
     __hash__ = None  # type: ignore[assignment]
 

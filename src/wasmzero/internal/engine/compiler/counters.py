@@ -20,6 +20,8 @@ or never, wraps.
 
 from __future__ import annotations
 
+from ...wasm.instructions import OPS
+
 _I32_CONST = 0x41
 _LOCAL_GET = 0x20
 _LOCAL_SET = 0x21
@@ -50,8 +52,6 @@ def _access_size(body: list, j: int) -> int | None:
     instruction ``j`` (or a sum of it and other values): a load at ``j``,
     or a store further on that pops it as its address (walking straight-line
     code whose stack effect the opcode table gives); None otherwise."""
-    from ...wasm.instructions import OPS
-
     height = 1  # the value, at the bottom
     while j < len(body):
         op, imm, _ = body[j]
@@ -400,11 +400,11 @@ class Counted:
             return self.bound >= -self.step - 1
         return True
 
-    def header(self, shift: int = 0, scale: int = 0) -> str:
+    def header(self, shift: int = 0, scale: int = 0, over: str = "") -> str:
         """``range(...)`` of the ``for`` statement: for a static loop its
         constants (plus ``shift``, see ``shifted``, divided by ``2**scale``,
         see ``scale``), otherwise the counter, bound and step as they are on
-        entry."""
+        entry (both plus ``over``, see ``offset_reads``)."""
         if self.span:
             x0, end, k = self._range(self.x0, self.bound)  # type: ignore[arg-type, misc]
             if scale:
@@ -414,7 +414,8 @@ class Counted:
                 return f"range({a >> scale}, {b}, {k >> scale})"
             return f"range({x0 + shift}, {end + shift}, {k})"
         k = f"l{self.svar}" if self.svar >= 0 else str(self.step)
-        return f"range(l{self.x}, {self._end()}, {k})"
+        plus = f" + {over}" if over else ""
+        return f"range(l{self.x}{plus}, {self._end()}{plus}, {k})"
 
     def _end(self) -> str:
         if self.nvar >= 0:

@@ -300,9 +300,10 @@ class Translator:
         self.scans: dict[int, tuple[int, int, int, int, int]] = {}  # see byte_scans
         self.scan_ends: dict[int, int] = {}
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
-        # Static loops over a shifted counter: start -> (variable, shift), and
-        # the counter's reads: index -> (variable, offset, low, high, step).
-        self.shifted: dict[int, tuple[str, int, int]] = {}  # (+ scale, see Counted.scale)
+        # Static loops over a shifted (or scaled) counter: start -> (variable,
+        # shift, scale), and the counter's reads: index -> (variable, offset,
+        # low, high, step, scale).
+        self.shifted: dict[int, tuple[str, int, int]] = {}
         self.shift_reads: dict[int, tuple[str, int, int, int, int, int]] = {}
         # Loops decided on entry whose counter is read as x + y: start ->
         # (t, y), t = x + y their range form's variable (see offset_reads),
@@ -381,9 +382,8 @@ class Translator:
 
     def alias_of(self, a: V) -> tuple[tuple[tuple[str, int, int], ...], int] | None:
         """The sum a local ``a`` is an alias of (see note_alias), if any."""
-        if a.simple and _is_local(a.e):
-            return self.facts.get(~int(a.e[1:]))
-        return None
+        x = _local_index(a.e) if a.simple else None
+        return None if x is None else self.facts.get(~x)
 
     def shadow_index(
         self, lin: tuple[tuple[tuple[str, int, int], ...], int], off: int, shift: int
@@ -593,35 +593,29 @@ class Translator:
         }
         self.scan_ends = {self.nodes[st].end: st for st in self.scans}
         for s, c in self.counted.items():
-            sh = c.shifted(body, s) if c.span and c.x not in self.shadow else None
-            # (a shadow of the counter is not kept in a scaled loop: its
-            # reads are all replaced)
-            sc = c.scaled(body, s) if sh is None and c.span else None
-            if sc is not None:
-                # Reads of the counter become a << k (see Counted.scaled).
-                k, reads = sc
-                a = self.fresh()
-                self.shifted[s] = (a, 0, k)
-                lo, hi = c.span  # type: ignore[misc]
-                for j in reads:
-                    self.shift_reads[j] = (a, 0, lo, hi, abs(c.step), k)
+            if not c.span:
+                continue
+            sh = c.shifted(body, s) if c.x not in self.shadow else None
             if sh is not None:
-                # Reads x + C of the counter become a + offset (see Counted.shifted).
+                # Reads x + C of the counter become a + offset (see
+                # Counted.shifted), maybe scaled (see Counted.scale).
                 shift, offsets = sh
-                a = self.fresh()
                 k = c.scale(body, shift, offsets)
-                self.shifted[s] = (a, shift, k)
-                lo, hi = c.span  # type: ignore[misc]
-                for j, off in offsets.items():
+                for j in offsets:
                     self.skip.update((j + 1, j + 2))
-                    self.shift_reads[j] = (
-                        a,
-                        off,
-                        lo + shift + off,
-                        hi + shift + off,
-                        abs(c.step),
-                        k,
-                    )
+            else:
+                # Reads of the counter become a << k (see Counted.scaled;
+                # a shadow of the counter is not kept: every read is replaced).
+                sc = c.scaled(body, s)
+                if sc is None:
+                    continue
+                shift, (k, reads) = 0, sc
+                offsets = dict.fromkeys(reads, 0)
+            a = self.fresh()
+            self.shifted[s] = (a, shift, k)
+            lo, hi = c.span  # type: ignore[misc]
+            for j, off in offsets.items():
+                self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step), k)
         for s, c in self.counted.items():
             if c.span is None and c.x not in self.shadow:
                 r = c.offset_reads(body, s, self.nodes[s].writes)
@@ -896,11 +890,12 @@ class Translator:
     def shadow_line(self, x: int) -> str:
         return f"q{x} = l{x} >> {self.shadow[x]}"
 
-    def counted_exit(self, c: Counted, indent: int) -> list[str]:
+    def counted_exit(self, c: Counted, indent: int, last: str | None = None) -> list[str]:
         """The ``else:`` of a counted ``for``: when the range runs out, the
-        counter takes the stepped value that ended the loop."""
+        counter takes the stepped value that ended the loop (``last``: its
+        last value, when the loop ran over something else)."""
         ind = "    " * indent
-        out = [ind + "else:", ind + f"    l{c.x} = {c.after()}"]
+        out = [ind + "else:", ind + f"    l{c.x} = {c.after(last)}"]
         if c.x in self.shadow:
             out.append(ind + "    " + self.shadow_line(c.x))
         return out
@@ -917,24 +912,17 @@ class Translator:
         if not body:
             body = [ind + "        pass"]
         if ts is None:
-            out = [ind + f"if {c.guard()}:", ind + f"    for l{c.x} in {c.header()}:"]
+            var_, last = f"l{c.x}", None
+            header = c.header()
         else:
-            t, y = ts
-            header = c.header()  # range(lX, end, step)
-            lo, rest = header[len("range(") : -1].split(", ", 1)
-            end, step = rest.rsplit(", ", 1)
-            out = [
-                ind + f"if {c.guard()}:",
-                ind + f"    for {t} in range({lo} + l{y}, {end} + l{y}, {step}):",
-            ]
+            t, y = ts  # the loop runs over t = x + y
+            var_, last = t, f"({t} - l{y})"
+            header = c.header(over=f"l{y}")
+        out = [ind + f"if {c.guard()}:", ind + f"    for {var_} in {header}:"]
         if c.x in self.shadow:
             out.append(ind + "        " + self.shadow_line(c.x))
         out += body
-        if ts is None:
-            out += self.counted_exit(c, len(ind) // 4 + 1)
-        else:
-            inner = "    " * (len(ind) // 4 + 1)
-            out += [inner + "else:", inner + f"    l{c.x} = {c.after(f'({ts[0]} - l{ts[1]})')}"]
+        out += self.counted_exit(c, len(ind) // 4 + 1, last)
         out += [ind + "else:", "    " + lines[h]]
         out += ["    " + line for line in lines[h + 1 :]]
         lines[h:] = out
@@ -1347,7 +1335,7 @@ class Translator:
             and lin[0]
             and v.raw is not None
             and v.rsafe
-            and all(_is_local(t[0]) and t[0] != name for t in lin[0])
+            and all(_local_index(t[0]) is not None and t[0] != name for t in lin[0])
             and any(_local_index(t[0]) in self.shadow for t in lin[0])
         ):
             facts[~x] = lin
@@ -2064,10 +2052,6 @@ def _join_facts(paths: list[dict[int, Any]]) -> dict[int, Any]:
 
 def _reads(lin: tuple[tuple[tuple[str, int, int], ...], int], name: str) -> bool:
     return any(t[0] == name for t in lin[0])
-
-
-def _is_local(name: str) -> bool:
-    return name[0] == "l" and name[1:].isdigit()
 
 
 def _bound(name: str, args: list[V]) -> int | None:
