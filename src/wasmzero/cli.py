@@ -155,11 +155,16 @@ def _cache_dir(args: argparse.Namespace) -> str | None:
 class _Timeout:
     """Interrupts the main thread after ``seconds``, and again every 0.1 s
     until stopped: an interrupt that lands where Python only reports
-    exceptions (a finalizer, a weakref callback) is lost."""
+    exceptions (a finalizer, a weakref callback) is lost. If the program
+    still runs ``GRACE`` seconds later, the process exits (status 1) from
+    this thread: a timeout always ends the run."""
 
-    def __init__(self, seconds: float) -> None:
+    GRACE = 5.0
+
+    def __init__(self, seconds: float, file: str) -> None:
         self.expired = threading.Event()
         self.done = threading.Event()
+        self.message = f"error: {file}: timed out after {seconds} s"
         thread = threading.Thread(target=self._watch, args=(seconds,), daemon=True)
         thread.start()
 
@@ -167,10 +172,15 @@ class _Timeout:
         if self.done.wait(seconds):
             return
         self.expired.set()
-        while True:
+        for _ in range(int(self.GRACE / 0.1)):
             _thread.interrupt_main()
             if self.done.wait(0.1):
                 return
+        try:
+            sys.stdout.flush()
+            print(self.message, file=sys.stderr, flush=True)
+        finally:
+            os._exit(1)
 
     def stop(self) -> None:
         self.done.set()
@@ -205,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
         if wasi.LEGACY_MODULE_NAME in imported:
             wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
         if args.timeout:
-            timer = _Timeout(args.timeout)
+            timer = _Timeout(args.timeout, args.file)
         try:
             rt.instantiate_module(compiled, config)
         except ExitError as e:
@@ -213,7 +223,7 @@ def _run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             if timer is not None and timer.expired.is_set():
                 timer.stop()
-                print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
+                print(timer.message, file=sys.stderr)
                 return 1
             raise
         return 0

@@ -404,6 +404,65 @@ def _shadows(
     }
 
 
+def likely_aligned(
+    body: list,
+    local_types: list[int],
+    nparams: int,
+    wanted: dict[int, int],
+    exclude: set[int],
+) -> dict[int, int]:
+    """Locals worth a checked shadow (``q = -1 if l & 3 else l >> 2``): i32
+    locals without a proven alignment (a pointer a call returned, a
+    parameter) that several accesses address directly (``l``, ``l + 8``:
+    the struct fields of a node), read more often than set (each loop
+    level ten times as often). An access through one tests ``q >= 0``
+    and indexes a typed view, and calls ``struct`` only when the pointer
+    is not aligned after all; C's pointers to words almost always are.
+    ``{local: k}``, ``k`` the alignment most of its accesses need.
+
+    A shadow costs about as much as an access it saves (two generic
+    operators), so a local needs twice the weight in accesses as in sets
+    (a parameter is set once, on entry) and two accesses at least.
+    ``exclude``: locals written other than by ``local.set``/``local.tee``
+    (loop counters, scans)."""
+    weight: dict[int, int] = {}  # accesses, 10**depth each
+    count: dict[int, dict[int, int]] = {}  # accesses by the alignment they need
+    sets: dict[int, int] = {x: 1 for x in range(nparams)}
+    depth = 0
+    stack: list[bool] = []
+    for k, ins in enumerate(body):
+        op = ins[0]
+        if op == 0x02 or op == 0x04:
+            stack.append(False)
+        elif op == 0x03:
+            stack.append(True)
+            depth += 1
+        elif op == 0x0B:
+            if stack and stack.pop():
+                depth -= 1
+        elif op == _LOCAL_SET or op == _LOCAL_TEE:
+            sets[ins[1]] = sets.get(ins[1], 0) + 10**depth
+        else:
+            need = wanted.get(op)
+            if need is None or ins[1][1] & ((1 << need) - 1):
+                continue
+            end = k - 1 if OPS[op].sig[1] else _start(body, k - 1) - 1  # a load, a store
+            if end < 0 or body[end][0] != _LOCAL_GET:
+                continue
+            x = body[end][1]
+            by_need = count.setdefault(x, {})
+            by_need[need] = by_need.get(need, 0) + 1
+            weight[x] = weight.get(x, 0) + 10**depth
+    return {
+        x: max(by_need, key=lambda n: (by_need[n], n))
+        for x, by_need in count.items()
+        if x not in exclude
+        and local_types[x] == I32
+        and sum(by_need.values()) >= 2
+        and weight[x] >= 2 * sets.get(x, 0)
+    }
+
+
 def global_alignment(module: Module, func_types: list) -> list[int]:
     """Claims for every global of ``module``."""
     gtypes = module.all_globals()

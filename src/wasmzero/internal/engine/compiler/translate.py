@@ -28,7 +28,7 @@ from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
-from .align import combine, const_alignment, global_alignment, read_alignment
+from .align import combine, const_alignment, global_alignment, likely_aligned, read_alignment
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 from .counters import Counted, byte_scans, counted_loops, counter_ranges, guarded_ranges
@@ -310,6 +310,7 @@ class Translator:
         # and the reads: index -> t.
         self.over_sums: dict[int, tuple[str, int]] = {}
         self.sum_reads: dict[int, str] = {}
+        self.spec: dict[int, int] = {}  # locals with a checked shadow (likely_aligned)
 
     # -- output --------------------------------------------------------------
 
@@ -326,15 +327,47 @@ class Translator:
                 line = f"if {t}:"
                 self.lines.append(ind + line)
                 return
-            slow = self.render(line, 1)
+            slow = self.shared_products(self.render(line, 1))
             if _retryable(line):
                 # Unwrapped addresses, and the statement once more with
                 # wrapped ones if one was out of range (see address()).
-                self.lines += (ind + "try:", ind + "    " + self.render(line, 0))
+                fast = self.shared_products(self.render(line, 0))
+                self.lines += (ind + "try:", ind + "    " + fast)
                 self.lines += (ind + "except _OOB:", ind + "    " + slow)
                 return
             line = slow
+        else:
+            line = self.shared_products(line)
         self.lines.append(ind + line)
+
+    def shared_products(self, line: str) -> str:
+        """A statement that rotates one local more than once (sha256's
+        ``rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25)``) multiplies it by
+        ``2**bits + 1`` once: the first product is kept in a temporary
+        (``(t := x * K)``) and the others read it. Only where Python
+        evaluates the statement left to right, every part of it: the value
+        of an assignment or a return without conditional expressions,
+        short-circuits or comparisons (a chained comparison may skip its
+        last operand)."""
+        if " * 4294967297)" not in line and " * 18446744073709551617)" not in line:
+            return line
+        m = _SIMPLE_STMT.match(line)
+        if m is None:
+            return line
+        head, value = line[: m.end()], line[m.end() :]
+        if _UNORDERED.search(value):
+            return line
+        counts: dict[str, int] = {}
+        for p in _PRODUCT.findall(value):
+            counts[p] = counts.get(p, 0) + 1
+        for p, n in counts.items():
+            if n < 2 or p in head or f"({p.split()[0][1:]} :=" in value:
+                continue
+            t = self.fresh()
+            first = value.index(p)
+            rest = value[first + len(p) :].replace(p, t)
+            value = f"{value[:first]}({t} := {p[1:]}{rest}"
+        return head + value
 
     def address(self, a: V, off: int) -> str:
         """The effective address of a load or store of ``a`` + ``off``.
@@ -520,9 +553,9 @@ class Translator:
                 lines[-1] = "    " * self.indent + name + " = " + lines[-1][len(prefix) :]
             else:
                 self.emit(f"{name} = {v.e}")
-            k = self.shadow.get(_local_index(name))
-            if k is not None:
-                self.emit(f"q{name[1:]} = {name} >> {k}")
+            x = _local_index(name)
+            if x in self.shadow or x in self.spec:
+                self.emit(self.shadow_line(x))
 
     def cond_of(self, v: V) -> str:
         return v.cond if v.cond is not None else v.e
@@ -626,13 +659,19 @@ class Translator:
                     for j, other in reads.items():
                         self.skip.update(other)
                         self.sum_reads[j] = t
+        written = set(self.shadow)  # (other than by local.set: no checked shadow)
+        written.update(c.x for c in self.counted.values())
+        for v in self.scans.values():
+            written.update(v[:4])
+        written.update(y for _, y in self.over_sums.values())
+        self.spec = likely_aligned(body, self.local_types, nparams, _VIEW_SHIFT, written)
         for k in range(nparams, len(self.local_types)):
             if k not in assigned:
                 t = self.local_types[k]
                 self.emit(f"l{k} = {_ZERO.get(t, 'None')}")
-        for x, k in self.shadow.items():
+        for x in (*self.shadow, *self.spec):
             if x < nparams:
-                self.emit(f"q{x} = l{x} >> {k}")
+                self.emit(self.shadow_line(x))
             elif x not in assigned:
                 self.emit(f"q{x} = 0")
         self.run(body)
@@ -888,7 +927,25 @@ class Translator:
             self.capture_case(sw, sw.cases.index(fr))
 
     def shadow_line(self, x: int) -> str:
-        return f"q{x} = l{x} >> {self.shadow[x]}"
+        k = self.shadow.get(x)
+        if k is not None:
+            return f"q{x} = l{x} >> {k}"
+        k = self.spec[x]  # checked: -1 when not aligned (see likely_aligned)
+        return f"q{x} = -1 if l{x} & {(1 << k) - 1} else l{x} >> {k}"
+
+    def checked_view(self, op: int, a: V, off: int) -> tuple[str, str] | None:
+        """``(MVx[q + c], q)`` for an access through a local with a checked
+        shadow ``q`` (see likely_aligned), valid where ``q >= 0``."""
+        view = _VIEWS.get(op)
+        x = _local_index(a.e) if a.simple and view is not None else None
+        if x is None or x not in self.spec:
+            return None
+        name, size = view  # type: ignore[misc]
+        shift = size.bit_length() - 1
+        if self.spec[x] != shift or off & (size - 1):
+            return None
+        c = off >> shift
+        return (f"{name}[q{x} + {c}]" if c else f"{name}[q{x}]"), f"q{x}"
 
     def counted_exit(self, c: Counted, indent: int, last: str | None = None) -> list[str]:
         """The ``else:`` of a counted ``for``: when the range runs out, the
@@ -1424,6 +1481,10 @@ class Translator:
             self.push(V(view, names, True, hi=_LOAD_HI.get(op)))
             return
         e = _LOADS[OPS[op].name].format(a=self.address(a, off))
+        checked = self.checked_view(op, a, off)
+        if checked is not None:
+            view, q = checked
+            e = f"({view} if {q} >= 0 else {e})"
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
@@ -1471,7 +1532,20 @@ class Translator:
             if v.raw is not None and v.rbits <= _RAW_BITS:
                 e = v.raw  # the mask does the wrap too
             e = f"({e}) & {mask:#x}"
-        self.emit(_STORES[name].format(a=self.address(a, off), v=e))
+        stmt = _STORES[name].format(a=self.address(a, off), v=e)
+        checked = self.checked_view(op, a, off)
+        if checked is not None:
+            view, q = checked
+            self.emit(f"if {q} >= 0:")
+            self.indent += 1
+            self.emit(f"{view} = {v.e}")
+            self.indent -= 1
+            self.emit("else:")
+            self.indent += 1
+            self.emit(stmt)
+            self.indent -= 1
+            return
+        self.emit(stmt)
 
     def op_memory_size(self, i: int, imm: object) -> None:
         self.stack.append(V("(len(M) >> 16)", unsafe=True))
@@ -2004,6 +2078,12 @@ _VIEWS = {
 # Opcode -> the alignment (log2 of the size) its typed view needs.
 _VIEW_SHIFT = {op: size.bit_length() - 1 for op, (_, size) in _VIEWS.items()}
 _MARK = re.compile("\x00([0-9]+)\x00")
+# shared_products: a rotation's product of a local, the statements it applies
+# to (``x = ``, ``MVI[...] = ``, ``return ``) and what makes Python skip or
+# reorder a part of the value.
+_PRODUCT = re.compile(r"(?<![\w)\]])\([lqt][0-9]+ \* (?:4294967297|18446744073709551617)\)")
+_SIMPLE_STMT = re.compile(r"(?:return |[A-Za-z_][0-9A-Za-z_]*(?:\[[^=]*\])? = )")
+_UNORDERED = re.compile(r" (?:if|else|and|or|not|<|>|<=|>=|==|!=|is|in) ")
 # i32 operators whose result's alignment follows from their operands' (align.py).
 _SHL_OP = 0x74
 _ALIGN_OPS = {
