@@ -35,10 +35,11 @@ _TEXT = """
       (i64.xor (i64.rotl (local.get $y) (i64.const 5)) (i64.rotl (local.get $y) (i64.const 17))))
     ;; a select (a conditional expression)
     (i64.add
-      (local.get $r)
+      (i64.add (local.get $r) (local.get $r))
       (i64.extend_i32_u
         (i32.add
-          (i32.add (local.get $s) (i32.load (i32.const 16)))
+          (i32.add (i32.xor (local.get $s) (i32.shl (local.get $s) (i32.const 1)))
+                   (i32.load (i32.const 16)))
           (select (i32.rotl (local.get $x) (i32.const 3))
                   (i32.rotl (local.get $x) (i32.const 9))
                   (i32.lt_u (i32.rotl (local.get $x) (i32.const 1)) (i32.const 77))))))))

@@ -107,7 +107,7 @@ def _expr(body: list, k: int, read: Any, globs: list[int], depth: int = 0) -> tu
     return combine(op, a, b, shift), start
 
 
-def _start(body: list, k: int, depth: int = 0) -> int:
+def tree_start(body: list, k: int, depth: int = 0) -> int:
     """The first index of the expression tree whose last instruction is
     ``body[k]`` (operators with a fixed signature, constants, variables,
     ``local.tee``, ``select``), or -1."""
@@ -128,7 +128,7 @@ def _start(body: list, k: int, depth: int = 0) -> int:
     for _ in range(n):
         if k <= 0:
             return -1
-        k = _start(body, k - 1, depth + 1)
+        k = tree_start(body, k - 1, depth + 1)
         if k < 0:
             return -1
     return k
@@ -255,7 +255,7 @@ def read_alignment(
                 if OPS[op].sig[1]:  # a load: the address ends just before
                     end = k - 1
                 else:
-                    end = _start(body, k - 1) - 1
+                    end = tree_start(body, k - 1) - 1
                 if end < 0:
                     continue
                 leaves: list[tuple[int, int]] = []
@@ -425,13 +425,26 @@ def likely_aligned(
     (a parameter is set once, on entry) and two accesses at least.
     ``exclude``: locals written other than by ``local.set``/``local.tee``
     (loop counters, scans)."""
-    weight: dict[int, int] = {}  # accesses, 10**depth each
-    count: dict[int, dict[int, int]] = {}  # accesses by the alignment they need
-    sets: dict[int, int] = {x: 1 for x in range(nparams)}
+    bases: dict[int, list[tuple[int, int]]] = {}  # local -> [(access, alignment needed)]
+    for k in [k for k, ins in enumerate(body) if ins[0] in wanted]:
+        op, imm, _ = body[k]
+        need = wanted[op]
+        if imm[1] & ((1 << need) - 1):
+            continue
+        end = k - 1 if OPS[op].sig[1] else tree_start(body, k - 1) - 1  # a load, a store
+        if end >= 0 and body[end][0] == _LOCAL_GET and body[end][1] not in exclude:
+            bases.setdefault(body[end][1], []).append((k, need))
+    bases = {x: a for x, a in bases.items() if len(a) >= 2 and local_types[x] == I32}
+    if not bases:
+        return {}
+    # Weights: each loop level counts ten times; a parameter is set once.
+    depth_at: dict[int, int] = {}
+    sets: dict[int, int] = {x: 1 for x in bases if x < nparams}
+    wanted_at = {k for a in bases.values() for k, _ in a}
     depth = 0
     stack: list[bool] = []
-    for k, ins in enumerate(body):
-        op = ins[0]
+    for k in [k for k, ins in enumerate(body) if ins[0] in _DEPTH_OPS or k in wanted_at]:
+        op, imm, _ = body[k]
         if op == 0x02 or op == 0x04:
             stack.append(False)
         elif op == 0x03:
@@ -441,26 +454,21 @@ def likely_aligned(
             if stack and stack.pop():
                 depth -= 1
         elif op == _LOCAL_SET or op == _LOCAL_TEE:
-            sets[ins[1]] = sets.get(ins[1], 0) + 10**depth
+            if imm in bases:
+                sets[imm] = sets.get(imm, 0) + 10**depth
         else:
-            need = wanted.get(op)
-            if need is None or ins[1][1] & ((1 << need) - 1):
-                continue
-            end = k - 1 if OPS[op].sig[1] else _start(body, k - 1) - 1  # a load, a store
-            if end < 0 or body[end][0] != _LOCAL_GET:
-                continue
-            x = body[end][1]
-            by_need = count.setdefault(x, {})
-            by_need[need] = by_need.get(need, 0) + 1
-            weight[x] = weight.get(x, 0) + 10**depth
-    return {
-        x: max(by_need, key=lambda n: (by_need[n], n))
-        for x, by_need in count.items()
-        if x not in exclude
-        and local_types[x] == I32
-        and sum(by_need.values()) >= 2
-        and weight[x] >= 2 * sets.get(x, 0)
-    }
+            depth_at[k] = depth
+    out = {}
+    for x, accesses in bases.items():
+        if sum(10 ** depth_at[k] for k, _ in accesses) >= 2 * sets.get(x, 0):
+            by_need: dict[int, int] = {}
+            for _, need in accesses:
+                by_need[need] = by_need.get(need, 0) + 1
+            out[x] = max(by_need, key=lambda n: (by_need[n], n))
+    return out
+
+
+_DEPTH_OPS = frozenset((0x02, 0x03, 0x04, 0x0B, _LOCAL_SET, _LOCAL_TEE))
 
 
 def global_alignment(module: Module, func_types: list) -> list[int]:

@@ -20,6 +20,7 @@ See ``control.py`` for how blocks become Python loops.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from typing import Any
@@ -28,7 +29,14 @@ from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
-from .align import combine, const_alignment, global_alignment, likely_aligned, read_alignment
+from .align import (
+    combine,
+    const_alignment,
+    global_alignment,
+    likely_aligned,
+    read_alignment,
+    tree_start,
+)
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 from .counters import Counted, byte_scans, counted_loops, counter_ranges, guarded_ranges
@@ -311,6 +319,9 @@ class Translator:
         self.over_sums: dict[int, tuple[str, int]] = {}
         self.sum_reads: dict[int, str] = {}
         self.spec: dict[int, int] = {}  # locals with a checked shadow (likely_aligned)
+        self.virtual: dict[int, V] = {}  # locals set but not assigned (see dead_after)
+        self.body: list = []
+        self._live: dict[int, int] | None = None  # see live()
 
     # -- output --------------------------------------------------------------
 
@@ -687,10 +698,17 @@ class Translator:
         return "\n".join(head + lines) + "\n"
 
     def run(self, body: list) -> None:
+        self.body = body
         skip = 0  # nesting depth inside unreachable code
         dropped = self.skip  # the counting tails of `for` loops
         tails = self.tails
         for i, (op, imm, _off) in enumerate(body):
+            if self.virtual and (op in _STRAIGHT_STOPS or i in dropped):
+                # Dead here (see dead_after).
+                for x, v in self.virtual.items():
+                    if self.live(i, x):
+                        self.assign(f"l{x}", v)  # (never: dead_after saw it dead)
+                self.virtual.clear()
             f = self.frames[-1]
             if f.unreachable:
                 if op in (0x02, 0x03, 0x04):
@@ -1342,6 +1360,10 @@ class Translator:
             e = a if off == 0 else f"({a} + {off})" if off > 0 else f"({a} - {-off})"
             self.stack.append(V(e, names, simple=off == 0, hi=hi, lo=lo, al=al))
             return
+        w = self.virtual.get(x)
+        if w is not None:
+            self.stack.append(copy.copy(w))
+            return
         al = self.read_al.get(i)
         v = var(f"l{x}", self.fixed_al[x] if al is None else al)
         r = self.counter_range.get(i) or self.facts.get(x)
@@ -1351,12 +1373,72 @@ class Translator:
 
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
-        self.assign(f"l{x}", v)
+        self.virtual.pop(x, None)
+        if not v.unsafe and self.dead_after(i, x, v):
+            # Not assigned at all: its reads take the value (see dead_after).
+            self.virtual[x] = v
+        else:
+            self.assign(f"l{x}", v)
         self.note_range(x, v)
         self.note_alias(x, v)
 
+    def live(self, k: int, x: int) -> bool:
+        """Whether local ``x`` may be read after ``body[k]`` starts, before
+        it is set again."""
+        if self._live is None:
+            self._live = _live_in(self.body)
+        live = self._live.get(k)
+        while live is None:  # (not a local or control instruction: the next one's)
+            k += 1
+            live = self._live.get(k)
+        return bool(live >> x & 1)
+
+    def dead_after(self, i: int, x: int, v: V, tee: bool = False) -> bool:
+        """Whether the value ``local.set x`` (``body[i]``) stores is set
+        again in the same straight-line code, read in between (before any
+        local it reads changes) at most once, or only as the address
+        of accesses it can index a view for (``p + 80`` where p has a
+        shadow: ``MVd[q + 10]``), or not set again there but dead where it
+        ends (see _live_in). Such a set is not written out: the reads
+        take the value itself, and the variable keeps its old value (C's
+        ``a = p + 80; a->x += ...; a = p + 88; ...``). ``tee``: the set is
+        a ``local.tee``, whose value is read right away."""
+        body = self.body
+        names = v.names
+        viewable = v.lin is not None and any(_local_index(t[0]) in self.shadow for t in v.lin[0])
+        reads = 0
+        changed = False
+        if tee and not (viewable and _address_at(body, i)):
+            reads = 1  # (the value a tee leaves on the stack)
+        for k in range(i + 1, min(len(body), i + _MAX_AHEAD)):
+            if k in self.skip:  # (a `for` loop's counting tail: the loop goes on)
+                return not self.live(k, x)
+            op, imm, _ = body[k]
+            if op == 0x21 or op == 0x22:  # local.set, local.tee
+                if imm == x:
+                    return True
+                if f"l{imm}" in names:
+                    changed = True  # (the value can no longer be read)
+            elif op == 0x20 and imm == x:  # local.get
+                if changed:
+                    return False
+                if not (viewable and _address_at(body, k)):
+                    reads += 1
+                    if reads > 1:
+                        return False
+            elif op in _STRAIGHT_STOPS:
+                return not self.live(k, x)
+        return False  # (too far to look)
+
     def op_local_tee(self, i: int, x: int) -> None:
         v = self.pop()
+        self.virtual.pop(x, None)
+        if not v.unsafe and self.dead_after(i, x, v, tee=True):
+            self.virtual[x] = v
+            self.note_range(x, v)
+            self.note_alias(x, v)
+            self.stack.append(copy.copy(v))
+            return
         self.assign(f"l{x}", v)
         self.note_range(x, v)
         self.note_alias(x, v)
@@ -2352,6 +2434,110 @@ def _const_view(op: int, a: V, off: int) -> str | None:
 
 
 _F32_STORE = 0x38
+# dead_after: how far it looks, and what ends straight-line code (control,
+# and calls: a local read only after a call is read where a trap in the
+# callee would leave it unread, which is fine, but keep the walk short).
+_MAX_AHEAD = 200
+_STRAIGHT_STOPS = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
+
+
+def _live_in(body: list) -> dict[int, int]:
+    """For each local and control instruction, the locals (a bit mask)
+    whose value may be read after it starts, before being set again: one
+    backward walk over the structured control flow, each loop's body walked
+    again until its header's set is stable. (A ``local.tee`` sets; a branch
+    brings the target's set: after a block's end, at a loop's start;
+    ``return`` and ``unreachable`` none.) Other instructions are not walked."""
+    events = [k for k, ins in enumerate(body) if ins[0] in _LIVE_OPS]
+    n = len(events)
+    end_of: dict[int, int] = {}  # a loop's position in events -> its end's
+    start_of: dict[int, int] = {}  # an end's index in body -> its construct's
+    opened: list[int] = []
+    for p, k in enumerate(events):
+        op = body[k][0]
+        if op == 0x02 or op == 0x03 or op == 0x04:
+            opened.append(p)
+        elif op == 0x0B and opened:
+            q = opened.pop()
+            start_of[k] = events[q]
+            end_of[q] = p
+    live_in: dict[int, int] = {}
+    header: dict[int, int] = {}
+    after: dict[int, int] = {}  # a loop's end -> the set after it
+    labels: list[int] = []
+    arms: list[list[int]] = []  # per if: [after its end, at its else arm's start]
+    live = 0
+    p = n - 1
+    while p >= 0:
+        k = events[p]
+        op, imm, _ = body[k]
+        if op == 0x20:
+            live |= 1 << imm
+        elif op == 0x21 or op == 0x22:
+            live &= ~(1 << imm)
+        elif op == 0x0B:
+            s = start_of.get(k, -1)
+            kind = body[s][0] if s >= 0 else 0x02
+            if kind == 0x03:
+                after[k] = live
+                labels.append(header.get(s, 0))
+            else:
+                labels.append(live)
+                if kind == 0x04:
+                    arms.append([live, live])
+        elif op == 0x05:
+            arms[-1][1] = live
+            live = arms[-1][0]
+        elif op == 0x02:
+            labels.pop()
+        elif op == 0x03:
+            labels.pop()
+            if header.get(k, 0) != live:
+                # A branch back brings more: walk the body again.
+                header[k] = live
+                q = end_of[p]
+                live = after[events[q]]
+                p = q
+                continue
+        elif op == 0x04:
+            labels.pop()
+            live |= arms.pop()[1]
+        elif op == 0x0C:
+            live = labels[-1 - imm]
+        elif op == 0x0D:
+            live |= labels[-1 - imm]
+        elif op == 0x0E:
+            targets, default = imm
+            live = 0
+            for d in {*targets, default}:
+                live |= labels[-1 - d]
+        else:  # return, unreachable
+            live = 0
+        live_in[k] = live
+        p -= 1
+    return live_in
+
+
+_LIVE_OPS = frozenset(
+    (0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x20, 0x21, 0x22)
+)
+
+
+def _address_at(body: list, k: int) -> bool:
+    """Whether the value ``body[k]`` pushes is the address of a load right
+    after it, or of a store whose value is the tree that follows it."""
+    op = body[k + 1][0] if k + 1 < len(body) else None
+    if op in _MEM_LOADS:
+        return True
+    for s in range(k + 2, min(len(body), k + _MAX_AHEAD)):
+        op = body[s][0]
+        if op in _STRAIGHT_STOPS:
+            return False
+        if op in _MEM_STORES and tree_start(body, s - 1) == k + 1:
+            return True
+    return False
+
+
 _MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
 _MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
 
