@@ -87,7 +87,7 @@ class MemoryInstance:
         self.users: list[weakref.ref] = []  # holders of a namespace `ns` bound to the views
 
     def bind_views(self, holder: Any) -> None:
-        """Put the typed views (``MVI``, ``MVQ``, ``MVd``, ``MVH``) in
+        """Put the typed views (``MVI``, ``MVQ``, ``MVd``, ``MVf``, ``MVH``) in
         ``holder.ns`` and keep them current there when the memory grows."""
         if not self.views:
             self._make_views()
@@ -144,7 +144,7 @@ class MemoryInstance:
 
 
 # i32, i64, f64 and u16 accesses at aligned addresses go through views.
-_VIEW_FORMATS = ("I", "Q", "d", "H")
+_VIEW_FORMATS = ("I", "Q", "d", "f", "H")
 
 # The most elements a table may have: a table is a Python list, and a module
 # declaring 2**32 elements must fail cleanly rather than exhaust memory.

@@ -413,25 +413,37 @@ def likely_aligned(
 ) -> dict[int, int]:
     """Locals worth a checked shadow (``q = -1 if l & 3 else l >> 2``): i32
     locals without a proven alignment (a pointer a call returned, a
-    parameter) that several accesses address directly (``l``, ``l + 8``:
-    the struct fields of a node), read more often than set (each loop
+    parameter) that several accesses address directly (``l``, ``l + 8``,
+    as a memarg offset or a sum: the struct fields of a node), read more
+    often than set (each loop
     level ten times as often). An access through one tests ``q >= 0``
     and indexes a typed view, and calls ``struct`` only when the pointer
     is not aligned after all; C's pointers to words almost always are.
     ``{local: k}``, ``k`` the alignment most of its accesses need.
 
-    A shadow costs about as much as an access it saves (two generic
-    operators), so a local needs twice the weight in accesses as in sets
-    (a parameter is set once, on entry) and two accesses at least.
+    A shadow costs about 470 instructions (two generic operators), an
+    access through it saves about 370 (a view index and a test instead of a
+    ``struct`` call), so a local needs a quarter more weight in accesses
+    than in sets (a parameter is set once, on entry), and two accesses.
     ``exclude``: locals written other than by ``local.set``/``local.tee``
     (loop counters, scans)."""
     bases: dict[int, list[tuple[int, int]]] = {}  # local -> [(access, alignment needed)]
     for k in [k for k, ins in enumerate(body) if ins[0] in wanted]:
         op, imm, _ = body[k]
         need = wanted[op]
-        if imm[1] & ((1 << need) - 1):
-            continue
+        off = imm[1]
         end = k - 1 if OPS[op].sig[1] else tree_start(body, k - 1) - 1  # a load, a store
+        if (
+            end >= 2
+            and body[end][0] == _ADD
+            and body[end - 1][0] == _I32_CONST
+            and body[end - 2][0] == _LOCAL_GET
+            and 0 <= body[end - 1][1] < 0x80000000
+        ):
+            off += body[end - 1][1]  # x + c (see Translator.checked_view)
+            end -= 2
+        if off & ((1 << need) - 1):
+            continue
         if end >= 0 and body[end][0] == _LOCAL_GET and body[end][1] not in exclude:
             bases.setdefault(body[end][1], []).append((k, need))
     bases = {x: a for x, a in bases.items() if len(a) >= 2 and local_types[x] == I32}
@@ -460,7 +472,7 @@ def likely_aligned(
             depth_at[k] = depth
     out = {}
     for x, accesses in bases.items():
-        if sum(10 ** depth_at[k] for k, _ in accesses) >= 2 * sets.get(x, 0):
+        if 4 * sum(10 ** depth_at[k] for k, _ in accesses) > 5 * sets.get(x, 0):
             by_need: dict[int, int] = {}
             for _, need in accesses:
                 by_need[need] = by_need.get(need, 0) + 1

@@ -953,17 +953,37 @@ class Translator:
 
     def checked_view(self, op: int, a: V, off: int) -> tuple[str, str] | None:
         """``(MVx[q + c], q)`` for an access through a local with a checked
-        shadow ``q`` (see likely_aligned), valid where ``q >= 0``."""
+        shadow ``q`` (see likely_aligned), valid where ``q >= 0``: at the
+        local plus a memarg offset, or at an unwrapped sum ``l + k`` (then
+        ``q + c`` is the form tried first, the wrapped sum's index the one
+        retried; see address())."""
         view = _VIEWS.get(op)
-        x = _local_index(a.e) if a.simple and view is not None else None
-        if x is None or x not in self.spec:
+        if view is None:
             return None
-        name, size = view  # type: ignore[misc]
+        name, size = view
         shift = size.bit_length() - 1
-        if self.spec[x] != shift or off & (size - 1):
+        x, k = self.checked_base(a)
+        if x is None or self.spec[x] != shift or (k + off) & (size - 1):
             return None
-        c = off >> shift
-        return (f"{name}[q{x} + {c}]" if c else f"{name}[q{x}]"), f"q{x}"
+        c = (k + off) >> shift
+        index = f"q{x} + {c}" if c else f"q{x}"
+        if k:
+            self.forms.append((index, f"({_offset(a.e, off)}) >> {shift}"))
+            index = f"\x00{len(self.forms) - 1}\x00"
+        return f"{name}[{index}]", f"q{x}"
+
+    def checked_base(self, a: V) -> tuple[int | None, int]:
+        """(x, k) for an address that is local ``x`` (with a checked shadow)
+        or the unwrapped sum ``x + k``; else (None, 0)."""
+        if a.simple:
+            x = _local_index(a.e)
+            return (x, 0) if x in self.spec else (None, 0)
+        lin = a.lin
+        if lin is None or a.raw is None or not a.rsafe or len(lin[0]) != 1:
+            return None, 0
+        (n, s, _), k = lin[0][0], lin[1]
+        x = _local_index(n)
+        return (x, k) if s == 0 and x in self.spec else (None, 0)
 
     def counted_exit(self, c: Counted, indent: int, last: str | None = None) -> list[str]:
         """The ``else:`` of a counted ``for``: when the range runs out, the
@@ -1405,7 +1425,10 @@ class Translator:
         a ``local.tee``, whose value is read right away."""
         body = self.body
         names = v.names
-        viewable = v.lin is not None and any(_local_index(t[0]) in self.shadow for t in v.lin[0])
+        viewable = v.lin is not None and (
+            any(_local_index(t[0]) in self.shadow for t in v.lin[0])
+            or self.checked_base(v)[0] is not None
+        )
         reads = 0
         changed = False
         if tee and not (viewable and _address_at(body, i)):
@@ -1539,13 +1562,19 @@ class Translator:
         a = self.pop()
         off = memarg[1]
         if op == _F32_LOAD:
-            # Fast path: struct's f32 -> double conversion is exact except
-            # for signalling NaNs (it quiets them), which the helper keeps.
-            # (The address, a side-effect-free expression, is computed
-            # again for a NaN.)
+            # Fast path: a view's (or struct's) f32 -> double conversion is
+            # exact except for signalling NaNs (it quiets them), which the
+            # helper keeps. (The address, a side-effect-free expression, is
+            # computed again for a NaN.)
             self.flush_unsafe()
             t = self.fresh()
-            self.emit(f"{t} = _ldf(M, {self.address(a, off)})[0]")
+            e = _const_view(op, a, off) or self.aligned_view(op, a, off)
+            if e is None:
+                e = f"_ldf(M, {self.address(a, off)})[0]"
+                checked = self.checked_view(op, a, off)
+                if checked is not None:
+                    e = f"{checked[0]} if {checked[1]} >= 0 else {e}"
+            self.emit(f"{t} = {e}")
             self.emit(f"if {t} != {t}: {t} = _ldf32(M, {_offset(a.e, off)})")
             self.stack.append(var(t))
             return
@@ -1580,13 +1609,31 @@ class Translator:
             if not a.simple and a.unsafe:
                 a = self._copy(a)
             addr = _offset(a.e, off)
-            if v.quiet:
-                # (no signalling NaN: struct's conversion is exact)
-                self.emit(f"_stf(M, {addr}, {v.e})")
-                return
-            if not v.simple:
+            view = _const_view(op, a, off) or self.aligned_view(op, a, off)
+            checked = self.checked_view(op, a, off) if view is None else None
+            if not v.simple and not v.quiet:
                 v = self._copy(v)
-            self.emit(f"_stf(M, {addr}, {v.e}) if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})")
+            # A NaN (unless quiet: none signalling) goes through the helper,
+            # which keeps its payload; other values convert exactly.
+            fast = "" if v.quiet else f" and {v.e} == {v.e}"
+            slow = f"_stf(M, {addr}, {v.e})"
+            if not v.quiet:
+                slow = f"{slow} if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})"
+            if checked is not None:
+                view, fast = checked[0], f" and {checked[1]} >= 0{fast}"
+            if view is None:
+                self.emit(slow)
+            elif not fast:
+                self.emit(f"{view} = {v.e}")
+            else:
+                self.emit(f"if {fast[5:]}:")
+                self.indent += 1
+                self.emit(f"{view} = {v.e}")
+                self.indent -= 1
+                self.emit("else:")
+                self.indent += 1
+                self.emit(slow)
+                self.indent -= 1
             return
         view = _const_view(op, a, off) or self.aligned_view(op, a, off)
         if view is not None:
@@ -2145,6 +2192,8 @@ _F32_LOAD = 0x2A
 # opcode -> (view, access size). A store's value is canonical, as the view
 # requires (an unsigned integer of the access width, or a float).
 _VIEWS = {
+    0x2A: ("MVf", 4),  # f32.load
+    0x38: ("MVf", 4),  # f32.store
     0x28: ("MVI", 4),  # i32.load
     0x29: ("MVQ", 8),  # i64.load
     0x2B: ("MVd", 8),  # f64.load
