@@ -951,6 +951,27 @@ class Translator:
         k = self.spec[x]  # checked: -1 when not aligned (see likely_aligned)
         return f"q{x} = -1 if l{x} & {(1 << k) - 1} else l{x} >> {k}"
 
+    def take_cell(self, v: V) -> str | None:
+        """For an f32 result ``v`` that the rounding cell gave just before
+        (``_r32c[0] = x``, ``t = _r32c[0]``) and nothing else reads: ``x``,
+        the two lines taken back (a store through the ``f`` view rounds it
+        the same way)."""
+        lines = self.lines
+        ind = "    " * self.indent
+        if (
+            not v.quiet
+            or not v.simple
+            or len(lines) < 2
+            or lines[-1] != f"{ind}{v.e} = _r32c[0]"
+            or not lines[-2].startswith(f"{ind}_r32c[0] = ")
+            or self.frames[-1].need_guard
+            or any(v.e in w.names for w in self.stack)
+        ):
+            return None
+        x = lines[-2][len(ind) + 11 :]
+        del lines[-2:]
+        return x
+
     def checked_view(self, op: int, a: V, off: int) -> tuple[str, str] | None:
         """``(MVx[q + c], q)`` for an access through a local with a checked
         shadow ``q`` (see likely_aligned), valid where ``q >= 0``: at the
@@ -1619,6 +1640,14 @@ class Translator:
             slow = f"_stf(M, {addr}, {v.e})"
             if not v.quiet:
                 slow = f"{slow} if {v.e} == {v.e} else _stf32(M, {addr}, {v.e})"
+            x = self.take_cell(v) if view is not None or checked is not None else None
+            if x is not None:
+                # The value rounded by the view itself (the same conversion).
+                if checked is None:
+                    self.emit(f"{view} = {x}")
+                    return
+                slow = f"_r32c[0] = {x}\n_stf(M, {addr}, _r32c[0])"
+                view, v = checked[0], var(x)
             if checked is not None:
                 view, fast = checked[0], f" and {checked[1]} >= 0{fast}"
             if view is None:
@@ -1632,7 +1661,8 @@ class Translator:
                 self.indent -= 1
                 self.emit("else:")
                 self.indent += 1
-                self.emit(slow)
+                for line in slow.split("\n"):
+                    self.emit(line)
                 self.indent -= 1
             return
         view = _const_view(op, a, off) or self.aligned_view(op, a, off)
