@@ -55,3 +55,36 @@ def test_forms() -> None:
     assert "q0 = -1 if l0 & 3 else l0 >> 2" in src
     assert src.count("if q0 >= 0") == 6  # the 4-byte accesses; not the i64 load
     assert "MVI[q0 + 2] = l1" in src
+
+
+# A pointer stepped through a loop (its shadow stepped with it), from
+# aligned and unaligned starts, and from near 2**32, where the sum wraps to
+# the start of memory.
+_STEP = """
+(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $n i32) (result i32)
+    (local $s i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (i32.store offset=4 (local.get $p) (local.get $n))
+        (local.set $s (i32.add (local.get $s)
+          (i32.add (i32.load (local.get $p)) (i32.load offset=4 (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.get $s)))
+"""
+
+
+def test_stepped_pointer() -> None:
+    wasm = wasmtime.wat2wasm(_STEP)
+    expect = wasmtime_export(wasm)
+    src = translated(_STEP)
+    assert "q0 = q0 + 2 if q0 >= 0 and l0 >= 8 else" in src
+    with Runtime() as rt:
+        run = rt.instantiate(wasm).exported_function("run")
+        for p in (0, 4, 1, 2, 64, 65520, 65528, -8, -16, -12, -7):
+            for n in (0, 1, 2, 3, 10):
+                assert _outcome(run, p, n) == _outcome(expect, p, n), (p, n)

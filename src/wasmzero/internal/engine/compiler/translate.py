@@ -565,8 +565,8 @@ class Translator:
             else:
                 self.emit(f"{name} = {v.e}")
             x = _local_index(name)
-            if x in self.shadow or x in self.spec:
-                self.emit(self.shadow_line(x))
+            if x is not None and self.has_shadow(x):
+                self.emit(self.shadow_step(x, v) or self.shadow_line(x))
 
     def cond_of(self, v: V) -> str:
         return v.cond if v.cond is not None else v.e
@@ -670,8 +670,11 @@ class Translator:
                     for j, other in reads.items():
                         self.skip.update(other)
                         self.sum_reads[j] = t
-        written = set(self.shadow)  # (other than by local.set: no checked shadow)
-        written.update(c.x for c in self.counted.values())
+        # Locals written other than by local.set (or a `for` over a counter,
+        # which keeps a shadow current): no checked shadow.
+        written = set(self.shadow)
+        written.update(c.x for s, c in self.counted.items() if s in self.shifted)
+        written.update(c.x for s, c in self.counted.items() if s in self.over_sums)
         for v in self.scans.values():
             written.update(v[:4])
         written.update(y for _, y in self.over_sums.values())
@@ -800,7 +803,7 @@ class Translator:
                 fr.counted = c
                 a, shift, k = self.shifted.get(i, (f"l{c.x}", 0, 0))
                 self.emit(f"for {a} in {c.header(shift, k)}:")
-                if c.x in self.shadow and a == f"l{c.x}":
+                if self.has_shadow(c.x) and a == f"l{c.x}":
                     self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
             else:
                 self.emit("while True:")
@@ -944,6 +947,28 @@ class Translator:
         if sw is not None and fr.node.case and fr in sw.cases:
             self.capture_case(sw, sw.cases.index(fr))
 
+    def shadow_step(self, x: int, v: V) -> str | None:
+        """The shadow's update for ``l = l + c`` (a pointer stepped by a
+        multiple of the size): ``q + (c >> k)``, unless the sum wrapped
+        (then ``l < c``) or a checked shadow is -1."""
+        lin = v.lin
+        if lin is None or v.raw is None or not v.rsafe or len(lin[0]) != 1:
+            return None
+        (n, s, _), c = lin[0][0], lin[1]
+        k = self.shadow.get(x)
+        spec = k is None
+        if spec:
+            k = self.spec[x]
+        if n != f"l{x}" or s or not 0 < c < 0x80000000 or c & ((1 << k) - 1):
+            return None
+        step = f"q{x} + {c >> k}"
+        if not spec:
+            return f"q{x} = {step} if l{x} >= {c} else l{x} >> {k}"
+        return f"q{x} = {step} if q{x} >= 0 and l{x} >= {c} else {self.shadow_line(x)[len(f'q{x} = ') :]}"
+
+    def has_shadow(self, x: int) -> bool:
+        return x in self.shadow or x in self.spec
+
     def shadow_line(self, x: int) -> str:
         k = self.shadow.get(x)
         if k is not None:
@@ -1012,7 +1037,7 @@ class Translator:
         last value, when the loop ran over something else)."""
         ind = "    " * indent
         out = [ind + "else:", ind + f"    l{c.x} = {c.after(last)}"]
-        if c.x in self.shadow:
+        if self.has_shadow(c.x):
             out.append(ind + "    " + self.shadow_line(c.x))
         return out
 
@@ -1035,7 +1060,7 @@ class Translator:
             var_, last = t, f"({t} - l{y})"
             header = c.header(over=f"l{y}")
         out = [ind + f"if {c.guard()}:", ind + f"    for {var_} in {header}:"]
-        if c.x in self.shadow:
+        if self.has_shadow(c.x):
             out.append(ind + "        " + self.shadow_line(c.x))
         out += body
         out += self.counted_exit(c, len(ind) // 4 + 1, last)
