@@ -1431,7 +1431,11 @@ class Translator:
             self.stack.append(copy.copy(w))
             return
         al = self.read_al.get(i)
-        v = var(f"l{x}", self.fixed_al[x] if al is None else al)
+        al = self.fixed_al[x] if al is None else al
+        f = self.facts.get(_AL_FACT + x)
+        if f is not None and f[0] > al:
+            al = f[0]
+        v = var(f"l{x}", al)
         r = self.counter_range.get(i) or self.facts.get(x)
         if r is not None:
             v.lo, v.hi = r
@@ -1517,12 +1521,18 @@ class Translator:
         self.stack.append(w)
 
     def note_range(self, x: int, v: V) -> None:
-        """What a set says of the local's range, until the next set of it
-        or a join of control flow that another value may come from."""
+        """What a set says of the local's range (and alignment), until the
+        next set of it or a join of control flow that another value may come
+        from."""
         if v.hi is not None:
             self.facts[x] = (v.lo, v.hi)
         else:
             self.facts.pop(x, None)
+        # Its alignment too, kept as (al, -al): joins keep the least.
+        if v.al:
+            self.facts[_AL_FACT + x] = (v.al, -v.al)
+        else:
+            self.facts.pop(_AL_FACT + x, None)
 
     def note_alias(self, x: int, v: V) -> None:
         """A local set to a sum of locals (``p = q + 56``, q with a shadow)
@@ -1580,6 +1590,7 @@ class Translator:
             for x in node.writes:
                 if ranges:
                     facts.pop(x, None)
+                    facts.pop(_AL_FACT + x, None)
                 facts.pop(~x, None)
             if self.aliased:
                 written = {f"l{x}" for x in node.writes}
@@ -2298,6 +2309,11 @@ def _retryable(line: str) -> bool:
 
 # Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u, i64.load32_u.
 _LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF, 0x35: 0xFFFFFFFF}
+
+
+# facts: a local's known alignment is under _AL_FACT + x (its range under x,
+# its alias under ~x).
+_AL_FACT = 1 << 24
 
 
 def _join_facts(paths: list[dict[int, Any]]) -> dict[int, Any]:
