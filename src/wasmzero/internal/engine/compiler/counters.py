@@ -625,3 +625,47 @@ def byte_scans(
             continue
         out[st] = (s_, i, p, j, load[1][1])
     return out
+
+
+_I32_STORE8 = 0x3A
+_COPY = (
+    _LOCAL_GET,
+    _LOCAL_GET,
+    _I32_ADD,
+    _LOCAL_GET,
+    _LOCAL_GET,
+    _I32_ADD,
+    _I32_LOAD8_U,
+    _I32_STORE8,
+)
+
+
+def byte_copies(body: list, counted: dict[int, Counted]) -> dict[int, tuple[int, int, int, int]]:
+    """Counted loops that copy bytes forward, one per step of the counter
+    (``memcpy`` written as a loop), exactly::
+
+        loop
+          local.get $d  local.get $i  i32.add
+          local.get $s  local.get $i  i32.add  i32.load8_u offset=a
+          i32.store8 offset=b
+          (the counting tail: $i + 1, against the bound)
+        end
+
+    ``{start: (d, s, b, a)}``. Where the two ranges do not overlap with the
+    destination after the source (then a forward copy is a ``memmove``) and
+    both are in memory, they run as one slice assignment (see
+    Translator.copy_preamble)."""
+    out = {}
+    for st, c in counted.items():
+        if c.step != 1 or c.svar >= 0 or c.bits != 32 or c.pred not in ("lt", "ne"):
+            continue
+        if not c.skip or c.skip[0] != st + 9:
+            continue
+        ins = body[st + 1 : st + 9]
+        if tuple(op for op, _, _ in ins) != _COPY:
+            continue
+        d, x1, s_, x2 = ins[0][1], ins[1][1], ins[3][1], ins[4][1]
+        if x1 != c.x or x2 != c.x or c.x in (d, s_):
+            continue
+        out[st] = (d, s_, ins[7][1][1], ins[6][1][1])
+    return out

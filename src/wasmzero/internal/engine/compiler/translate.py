@@ -39,7 +39,14 @@ from .align import (
 )
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
-from .counters import Counted, byte_scans, counted_loops, counter_ranges, guarded_ranges
+from .counters import (
+    Counted,
+    byte_copies,
+    byte_scans,
+    counted_loops,
+    counter_ranges,
+    guarded_ranges,
+)
 from .tails import thread_tails
 
 
@@ -306,7 +313,8 @@ class Translator:
         self.counted: dict[int, Counted] = {}  # loops lowered to `for` (see counters.py)
         self.skip: set[int] = set()  # the counting tails of static ones
         self.scans: dict[int, tuple[int, int, int, int, int]] = {}  # see byte_scans
-        self.scan_ends: dict[int, int] = {}
+        self.scan_ends: dict[int, int] = {}  # (and the ends of byte copies')
+        self.copies: dict[int, tuple[int, int, int, int]] = {}  # see byte_copies
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
         # Static loops over a shifted (or scaled) counter: start -> (variable,
         # shift, scale), and the counter's reads: index -> (variable, offset,
@@ -672,6 +680,12 @@ class Translator:
                         self.sum_reads[j] = t
         # Locals written other than by local.set (or a `for` over a counter,
         # which keeps a shadow current): no checked shadow.
+        self.copies = {
+            st: v
+            for st, v in byte_copies(body, self.counted).items()
+            if st not in self.shifted and st not in self.over_sums
+        }
+        self.scan_ends.update((self.nodes[st].end, st) for st in self.copies)
         written = set(self.shadow)
         written.update(c.x for s, c in self.counted.items() if s in self.shifted)
         written.update(c.x for s, c in self.counted.items() if s in self.over_sums)
@@ -733,6 +747,8 @@ class Translator:
                     f.tail = len(self.lines)
             if i in self.scans:
                 self.scan_preamble(i)
+            elif i in self.copies:
+                self.copy_preamble(i)
             handler = _HANDLERS.get(op)
             if handler is None:
                 self.numeric(op)
@@ -740,6 +756,41 @@ class Translator:
                 handler(self, i, imm)
             if i in self.scan_ends:
                 self.indent -= 1  # (the end of the loop in the scan's else)
+
+    def copy_preamble(self, i: int) -> None:
+        """Before a byte copy loop (see byte_copies): the copy as one slice
+        assignment where the range form applies, both ranges are in memory
+        and a forward copy is a move; the counter set as the loop leaves
+        it. The loop itself, in the ``else``, otherwise (it then traps, or
+        repeats a pattern, where wasm does)."""
+        c = self.counted[i]
+        d, s_, od, os_ = self.copies[i]
+        self.flush_for_block(self.nodes[i].writes)
+        if c.span:
+            lo, hi = c.span
+            start, n, guard, after = str(lo), str(hi - lo + 1), "", c.after()
+        else:
+            end = c._end()
+            start, n, guard = f"l{c.x}", f"{end} - l{c.x}", f"{c.guard()} and "
+            after = c.after(f"({end} - 1)")
+        a, b, t = self.fresh(), self.fresh(), self.fresh()
+        self.emit(f"{a} = l{d} + {start}" + (f" + {od}" if od else ""))
+        self.emit(f"{b} = l{s_} + {start}" + (f" + {os_}" if os_ else ""))
+        self.emit(f"{t} = {n}")
+        self.emit(
+            f"if {guard}{a} + {t} <= len(M) and {b} + {t} <= len(M)"
+            f" and ({a} <= {b} or {a} >= {b} + {t}):"
+        )
+        self.indent += 1
+        self.emit(f"M[{a}:{a} + {t}] = M[{b}:{b} + {t}]")
+        self.emit(f"l{c.x} = {after}")
+        if self.has_shadow(c.x):
+            self.emit(self.shadow_line(c.x))
+        self.indent -= 1
+        self.emit("else:")
+        self.indent += 1
+        self.note_range(c.x, var(f"l{c.x}"))  # (no range nor alias known after it)
+        self.note_alias(c.x, var(f"l{c.x}"))
 
     def scan_preamble(self, i: int) -> None:
         """Before a zero-byte scan loop (see byte_scans): the scan as one
