@@ -25,15 +25,15 @@ BENCH = ROOT.parent / "shared" / "bench"
 
 SIZES = {
     "fib": 34,
-    "sieve": 2000000,
-    "hash64": 64,
+    "sieve": 5000000,
+    "hash64": 128,
     "sha256": 640,
-    "nbody": 45000,
-    "matmul_f32": 80,
+    "nbody": 90000,
+    "matmul_f32": 100,
     "malloc_trees": 13,
-    "strings": 12000,
-    "vm": 10000,
-    "fileio": 12,
+    "strings": 30000,
+    "vm": 16000,
+    "fileio": 16,
 }
 
 # Cold: no cache, every process decodes, validates and translates.
