@@ -8,13 +8,15 @@ own (its memory, tables, globals, functions), so instantiating many times
 never re-translates.
 
 The namespace's ``__builtins__`` holds only a few pure functions (``len``,
-``int``, ``float``, ``abs``, ``bool``): translated code needs nothing else.
+``int``, ``float``, ``abs``, ``bool``, ``range``, ``zip``): translated code
+needs nothing else.
 """
 
 from __future__ import annotations
 
 import struct
 import threading
+from collections.abc import Iterator
 from types import CodeType, FunctionType
 from typing import Any
 
@@ -119,6 +121,7 @@ def _base_namespace() -> dict[str, Any]:
         "abs": abs,
         "bool": bool,
         "range": range,
+        "zip": zip,
     }
     return ns
 
@@ -295,6 +298,12 @@ def _bind_memory(ns: dict[str, Any], mi: Any, segments: Segments) -> None:
         if n:
             mem[d : d + n] = mem[s : s + n]
 
+    def _bytes_of(a: int, b: int) -> Iterator[int]:
+        """The bytes a loop over a buffer reads (see Translator.byte_stream)."""
+        if b > len(mem):
+            raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        return iter(mem[a:b])
+
     datas = segments.datas
 
     def _minit(seg: int, d: int, s: int, n: int) -> None:
@@ -307,7 +316,14 @@ def _bind_memory(ns: dict[str, Any], mi: Any, segments: Segments) -> None:
     def _ddrop(seg: int) -> None:
         datas[seg] = b""
 
-    ns.update(_grow=_grow, _mfill=_mfill, _mcopy=_mcopy, _minit=_minit, _ddrop=_ddrop)
+    ns.update(
+        _grow=_grow,
+        _mfill=_mfill,
+        _mcopy=_mcopy,
+        _minit=_minit,
+        _ddrop=_ddrop,
+        _bytes_of=_bytes_of,
+    )
 
 
 def _bind_tables(ns: dict[str, Any], inst: ModuleInstance, segments: Segments) -> None:

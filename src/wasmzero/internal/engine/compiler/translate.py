@@ -315,6 +315,10 @@ class Translator:
         self.scans: dict[int, tuple[int, int, int, int, int]] = {}  # see byte_scans
         self.scan_ends: dict[int, int] = {}  # (and the ends of byte copies')
         self.copies: dict[int, tuple[int, int, int, int]] = {}  # see byte_copies
+        # Static loops reading consecutive bytes (see byte_stream): start ->
+        # the iterator's name; and their byte loads: index -> (name, offset).
+        self.streams: dict[int, str] = {}
+        self.stream_loads: dict[int, tuple[str, int]] = {}
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
         # Static loops over a shifted (or scaled) counter: start -> (variable,
         # shift, scale), and the counter's reads: index -> (variable, offset,
@@ -668,6 +672,11 @@ class Translator:
             lo, hi = c.span  # type: ignore[misc]
             for j, off in offsets.items():
                 self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step), k)
+        for s, (_, _, k) in self.shifted.items():
+            names = self.byte_stream(body, s, k)
+            if names is not None:
+                self.streams[s] = self.fresh()
+                self.stream_loads.update(names)
         for s, c in self.counted.items():
             if c.span is None and c.x not in self.shadow:
                 r = c.offset_reads(body, s, self.nodes[s].writes)
@@ -756,6 +765,46 @@ class Translator:
                 handler(self, i, imm)
             if i in self.scan_ends:
                 self.indent -= 1  # (the end of the loop in the scan's else)
+
+    def byte_stream(self, body: list, s: int, scale: int) -> dict[int, tuple[str, int]] | None:
+        """For a static loop over a shifted counter ``a`` (see
+        Counted.shifted) whose body is straight-line code that reads the
+        bytes ``a``, ``a + 1``, .. ``a + step - 1`` (a checksum over a
+        buffer: FNV's ``h = (h ^ p[i]) * P``, unrolled) and has no effect
+        outside its locals (no store, call, global.set, nor an operator
+        that traps but a load): its byte loads, ``{index: (name, offset)}``.
+        The loop then runs over ``zip(range(...), it, it, ..)``, ``it`` an
+        iterator over a copy of the bytes it reads, taken on entry: no
+        load is left to index memory. A copy that would run past the end
+        of memory traps on entry, where the loop would have trapped later
+        without any effect seen outside it."""
+        c = self.counted[s]
+        step = c.step
+        if scale or step <= 0 or step > 8:
+            return None
+        reads = self.shift_reads
+        found: dict[int, tuple[str, int]] = {}
+        names: dict[int, str] = {}
+        for j in range(s + 1, c.skip[0]):
+            if j in self.skip:
+                continue
+            op, imm, _ = body[j]
+            if op in _BYTE_LOADS:
+                r = j - 3 if j - 1 in self.skip else j - 1
+                if r not in reads or body[r][0] != 0x20:
+                    return None
+                rel = reads[r][1] + imm[1]
+                if not 0 <= rel < step:
+                    return None
+                name = names.get(rel)
+                if name is None:
+                    name = names[rel] = self.fresh()
+                found[j] = (name, rel)
+            elif op not in _STREAM_SAFE:
+                return None
+        if len(names) != step:
+            return None
+        return found
 
     def copy_preamble(self, i: int) -> None:
         """Before a byte copy loop (see byte_copies): the copy as one slice
@@ -853,7 +902,19 @@ class Translator:
             if c is not None and c.span:
                 fr.counted = c
                 a, shift, k = self.shifted.get(i, (f"l{c.x}", 0, 0))
-                self.emit(f"for {a} in {c.header(shift, k)}:")
+                it = self.streams.get(i)
+                if it is None:
+                    self.emit(f"for {a} in {c.header(shift, k)}:")
+                else:
+                    # The bytes it reads, consecutive (see byte_stream).
+                    lo, end, step = c._range(c.x0, c.bound)  # type: ignore[arg-type, misc]
+                    r = range(lo + shift, end + shift, step)
+                    self.emit(f"{it} = _bytes_of({r.start}, {r.start + len(r) * step})")
+                    loads = {v for j, v in self.stream_loads.items() if i < j < self.nodes[i].end}
+                    byte = [name for name, _ in sorted(loads, key=lambda v: v[1])]
+                    self.emit(
+                        f"for {a}, {', '.join(byte)} in zip({c.header(shift, k)}{f', {it}' * step}):"
+                    )
                 if self.has_shadow(c.x) and a == f"l{c.x}":
                     self.lines.append("    " * (self.indent + 1) + self.shadow_line(c.x))
             else:
@@ -1669,6 +1730,12 @@ class Translator:
     def op_load(self, i: int, op: int, memarg: tuple) -> None:
         a = self.pop()
         off = memarg[1]
+        stream = self.stream_loads.get(i)
+        if stream is not None:
+            v = var(stream[0])  # (see byte_stream)
+            v.lo, v.hi = 0, 255
+            self.stack.append(v)
+            return
         if op == _F32_LOAD:
             # Fast path: a view's (or struct's) f32 -> double conversion is
             # exact except for signalling NaNs (it quiets them), which the
@@ -2605,6 +2672,17 @@ def _const_view(op: int, a: V, off: int) -> str | None:
 
 
 _F32_STORE = 0x38
+_BYTE_LOADS = frozenset((0x2D, 0x31))  # i32.load8_u, i64.load8_u
+# What a byte stream's body may hold besides its byte loads (byte_stream):
+# locals, global.get, constants, loads, and the numeric operators that
+# cannot trap (not integer division or remainder, nor float truncation).
+_STREAM_SAFE = frozenset(
+    {0x1A, 0x1B, 0x20, 0x21, 0x22, 0x23, 0x41, 0x42, 0x43, 0x44}
+    | set(range(0x28, 0x36))
+    | set(range(0x45, 0xC5))
+    - {0x6D, 0x6E, 0x6F, 0x70, 0x7F, 0x80, 0x81, 0x82}
+    - set(range(0xA8, 0xB2))
+)
 # dead_after: how far it looks, and what ends straight-line code (control,
 # and calls: a local read only after a call is read where a trap in the
 # callee would leave it unread, which is fine, but keep the walk short).
