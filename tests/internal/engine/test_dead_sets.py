@@ -93,3 +93,36 @@ def test_forms() -> None:
     assert "l4 = ((l6 + 8)" in src  # read after q changed: kept
     src = translated(_TRAPS)
     assert "//" in src or "_n_" in src  # the division (it may trap) is kept
+
+
+# nbody's walk over bodies: n = p + 56 (an alias of p), accesses around p,
+# p + 96 tee'd and dead (not assigned: p keeps its value, n stays an alias
+# of it), then p = n: the shadow steps by 7 instead of being recomputed.
+_WALK = """
+(module
+  (memory 1)
+  (func (export "run") (param $k i32) (param $x i32) (result i32)
+    (local $p i32) (local $n i32)
+    (local.set $p (i32.and (i32.mul (local.get $x) (i32.const 8)) (i32.const -8)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $k)))
+        (local.set $n (i32.add (local.get $p) (i32.const 56)))
+        (f64.store offset=8 (local.get $p)
+          (f64.add (f64.load offset=8 (local.get $p))
+            (f64.add (f64.load offset=16 (local.get $p))
+              (f64.add (f64.load offset=24 (local.get $p)) (f64.convert_i32_u (local.get $k))))))
+        (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 96)))
+          (f64.add (f64.load (local.get $p)) (f64.const 1.5)))
+        (local.set $p (local.get $n))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $l)))
+    (i32.trunc_f64_u (f64.add (f64.load offset=8 (local.get $x)) (f64.load offset=96 (local.get $x))))))
+"""
+
+
+def test_aliases_survive_dead_sets() -> None:
+    src = translated(_WALK)
+    assert "q2 = q2 + 7 if l2 >= 56 else l2 >> 3" in src
+    assert "l2 = ((l2 + 96)" not in src
+    _agree(_WALK, [(k, x) for k in (0, 1, 2, 7, 300) for x in (0, 1, 8, 100, 8000, 8190)])

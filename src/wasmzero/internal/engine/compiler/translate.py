@@ -1063,8 +1063,10 @@ class Translator:
         """The shadow's update for ``l = l + c`` (a pointer stepped by a
         multiple of the size): ``q + (c >> k)``, unless the sum wrapped
         (then ``l < c``) or a checked shadow is -1."""
-        lin = v.lin
-        if lin is None or v.raw is None or not v.rsafe or len(lin[0]) != 1:
+        lin = v.lin if v.raw is not None and v.rsafe else None
+        if lin is None and v.simple:
+            lin = self.alias_of(v)  # (l = a, a an alias of l + c)
+        if lin is None or len(lin[0]) != 1:
             return None
         (n, s, _), c = lin[0][0], lin[1]
         k = self.shadow.get(x)
@@ -1556,13 +1558,14 @@ class Translator:
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
         self.virtual.pop(x, None)
-        if not v.unsafe and self.dead_after(i, x, v):
+        virtual = not v.unsafe and self.dead_after(i, x, v)
+        if virtual:
             # Not assigned at all: its reads take the value (see dead_after).
             self.virtual[x] = v
         else:
             self.assign(f"l{x}", v)
         self.note_range(x, v)
-        self.note_alias(x, v)
+        self.note_alias(x, v, virtual)
 
     def live(self, k: int, x: int) -> bool:
         """Whether local ``x`` may be read after ``body[k]`` starts, before
@@ -1621,7 +1624,7 @@ class Translator:
         if not v.unsafe and self.dead_after(i, x, v, tee=True):
             self.virtual[x] = v
             self.note_range(x, v)
-            self.note_alias(x, v)
+            self.note_alias(x, v, True)
             self.stack.append(copy.copy(v))
             return
         self.assign(f"l{x}", v)
@@ -1646,7 +1649,7 @@ class Translator:
         else:
             self.facts.pop(_AL_FACT + x, None)
 
-    def note_alias(self, x: int, v: V) -> None:
+    def note_alias(self, x: int, v: V, virtual: bool = False) -> None:
         """A local set to a sum of locals (``p = q + 56``, q with a shadow)
         is, until one of them is set again or a join, that sum: accesses
         through it index the view from q's shadow (``MVd[q0 + 7]``, see
@@ -1656,7 +1659,12 @@ class Translator:
         facts = self.facts
         name = f"l{x}"
         if self.aliased:
-            stale = [k for k, f in facts.items() if k < 0 and (k == ~x or _reads(f, name))]
+            # (a virtual set leaves the variable as it was: aliases of it hold)
+            stale = [
+                k
+                for k, f in facts.items()
+                if k < 0 and (k == ~x or not virtual and _reads(f, name))
+            ]
             for k in stale:
                 del facts[k]
         lin = v.lin
