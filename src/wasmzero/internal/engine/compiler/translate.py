@@ -1592,6 +1592,7 @@ class Translator:
         names = v.names
         viewable = v.lin is not None and (
             any(_local_index(t[0]) in self.shadow for t in v.lin[0])
+            and all(t[1] >= 2 or _local_index(t[0]) in self.shadow for t in v.lin[0])
             or self.checked_base(v)[0] is not None
         )
         reads = 0
@@ -2782,11 +2783,17 @@ _LIVE_OPS = frozenset(
 
 def _address_at(body: list, k: int) -> bool:
     """Whether the value ``body[k]`` pushes is the address of a load right
-    after it, or of a store whose value is the tree that follows it."""
-    op = body[k + 1][0] if k + 1 < len(body) else None
+    after it, or of a store whose value is the tree that follows it; or
+    that value plus a constant is (``p + 4``: an unwrapped sum, indexed the
+    same way)."""
+    n = len(body)
+    if k + 2 < n and body[k + 1][0] == 0x41 and body[k + 2][0] == 0x6A:
+        if 0 <= body[k + 1][1] < 0x80000000:
+            k += 2
+    op = body[k + 1][0] if k + 1 < n else None
     if op in _MEM_LOADS:
         return True
-    for s in range(k + 2, min(len(body), k + _MAX_AHEAD)):
+    for s in range(k + 2, min(n, k + _MAX_AHEAD)):
         op = body[s][0]
         if op in _STRAIGHT_STOPS:
             return False
