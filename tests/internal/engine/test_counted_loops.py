@@ -344,3 +344,45 @@ def test_loops_over_sums(pred: str, step: str, order: str, extra: str, over: boo
                     got_run(p, i, n, k)
                 continue
             assert got_run(p, i, n, k) == want, (text, p, i, n, k)
+
+
+# sha256's message schedule: the counter is added to the base once, the sum
+# kept in a local (a tee) that the accesses address; and the same with a
+# counter of "negative" values (i from -1024 up to 0), whose sums wrap.
+_TEED = """
+(module
+  (memory 1)
+  (func (export "run") (param $p i32) (param $q i32) (result i32)
+    (local $i i32) (local $a i32)
+    (local.set $p (i32.and (local.get $p) (i32.const -8)))
+    (local.set $i (i32.const {start}))
+    (loop $l
+      (i32.store offset=64 (local.tee $a (i32.add (local.get $p) (local.get $i)))
+        (i32.add (i32.load offset=4 (local.get $a))
+                 (i32.add (i32.load (local.get $a)) (local.get $q))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 4)))
+                        (i32.const {end}))))
+    (i32.add (i32.load offset={last} (local.get $p)) (local.get $i))))
+"""
+
+
+@pytest.mark.parametrize("start,end,last,scaled", [(0, 192, 252, True), (-1024, 0, 0, False)])
+def test_scaled_counter_through_a_sum(start: int, end: int, last: int, scaled: bool) -> None:
+    text = _TEED.format(start=start, end=end, last=last)
+    src = translated(text)
+    assert ("q0 + t1 + 16" in src) == scaled, src
+    wasm = wasmtime.wat2wasm(text)
+    want_run = wasmtime_export(wasm)
+    with Runtime() as rt:
+        got_run = rt.instantiate(wasm).exported_function("run")
+        for p in (0, 8, 2048, 4000, 65536 - 256, 65536 - 8, 2**31):
+            for q in (0, 3, 2**32 - 1):
+                sp = p - 2**32 if p >= 2**31 else p
+                sq = q - 2**32 if q >= 2**31 else q
+                try:
+                    want = want_run(sp, sq)
+                except wasmtime.Trap:
+                    with pytest.raises(Trap):
+                        got_run(p, q)
+                    continue
+                assert got_run(p, q) == want, (text, p, q)

@@ -60,7 +60,8 @@ def _access_size(body: list, j: int) -> int | None:
         if op in (_LOCAL_GET, 0x23):  # local.get, global.get
             pops, pushes = 0, 1
         elif op == _LOCAL_TEE:
-            pops, pushes = 1, 1
+            j += 1  # (the value kept in a local too: followed on the stack)
+            continue
         elif info is None or info.sig is None or op < 0x28:
             return None  # control, calls, locals set: not followed
         else:
@@ -349,7 +350,9 @@ class Counted:
         st = self.span
         if not st or self.bits != 32:
             return None
-        lo, _ = st
+        lo, hi = st
+        if max(lo, hi) >= 0x80000000:
+            return None  # ("negative": sums with it wrap, the unwrapped index is out of range)
         reads = self._reads(body, s)
         if not reads:
             return None
