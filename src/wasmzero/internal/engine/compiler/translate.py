@@ -1573,9 +1573,19 @@ class Translator:
         if self._live is None:
             self._live = _live_in(self.body)
         live = self._live.get(k)
-        while live is None:  # (not a local or control instruction: the next one's)
-            k += 1
-            live = self._live.get(k)
+        if live is None:
+            # Not a control instruction: from the next one back to it.
+            body = self.body
+            c = k + 1
+            while c not in self._live:
+                c += 1
+            live = self._live[c]
+            for j in range(c - 1, k - 1, -1):
+                op = body[j][0]
+                if op == 0x20:
+                    live |= 1 << body[j][1]
+                elif op == 0x21 or op == 0x22:
+                    live &= ~(1 << body[j][1])
         return bool(live >> x & 1)
 
     def dead_after(self, i: int, x: int, v: V, tee: bool = False) -> bool:
@@ -2700,24 +2710,42 @@ _STRAIGHT_STOPS = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0
 
 
 def _live_in(body: list) -> dict[int, int]:
-    """For each local and control instruction, the locals (a bit mask)
-    whose value may be read after it starts, before being set again: one
-    backward walk over the structured control flow, each loop's body walked
-    again until its header's set is stable. (A ``local.tee`` sets; a branch
-    brings the target's set: after a block's end, at a loop's start;
-    ``return`` and ``unreachable`` none.) Other instructions are not walked."""
-    events = [k for k, ins in enumerate(body) if ins[0] in _LIVE_OPS]
-    n = len(events)
-    end_of: dict[int, int] = {}  # a loop's position in events -> its end's
+    """For each control instruction, the locals (a bit mask) whose value may
+    be read after it starts, before being set again: one backward walk over
+    the structured control flow, each loop's body walked again until its
+    header's set is stable. (A ``local.tee`` sets; a branch brings the
+    target's set: after a block's end, at a loop's start; ``return`` and
+    ``unreachable`` none.) The locals read and set between two control
+    instructions are composed once into a (read, set) pair of masks, so the
+    walk visits only control instructions. See Translator.live for the
+    others."""
+    ctrl = [k for k, ins in enumerate(body) if ins[0] in _CONTROL_LIVE]
+    n = len(ctrl)
+    # before[p]: (read, set) of the straight-line code before ctrl[p]
+    before: list[tuple[int, int]] = []
+    prev = -1
+    for c in ctrl:
+        gen = kill = 0
+        for k in range(c - 1, prev, -1):
+            op = body[k][0]
+            if op == 0x20:
+                gen |= 1 << body[k][1]
+            elif op == 0x21 or op == 0x22:
+                b = 1 << body[k][1]
+                gen &= ~b
+                kill |= b
+        before.append((gen, kill))
+        prev = c
+    end_of: dict[int, int] = {}  # a loop's position in ctrl -> its end's
     start_of: dict[int, int] = {}  # an end's index in body -> its construct's
     opened: list[int] = []
-    for p, k in enumerate(events):
+    for p, k in enumerate(ctrl):
         op = body[k][0]
         if op == 0x02 or op == 0x03 or op == 0x04:
             opened.append(p)
         elif op == 0x0B and opened:
             q = opened.pop()
-            start_of[k] = events[q]
+            start_of[k] = ctrl[q]
             end_of[q] = p
     live_in: dict[int, int] = {}
     header: dict[int, int] = {}
@@ -2727,13 +2755,9 @@ def _live_in(body: list) -> dict[int, int]:
     live = 0
     p = n - 1
     while p >= 0:
-        k = events[p]
+        k = ctrl[p]
         op, imm, _ = body[k]
-        if op == 0x20:
-            live |= 1 << imm
-        elif op == 0x21 or op == 0x22:
-            live &= ~(1 << imm)
-        elif op == 0x0B:
+        if op == 0x0B:
             s = start_of.get(k, -1)
             kind = body[s][0] if s >= 0 else 0x02
             if kind == 0x03:
@@ -2754,7 +2778,7 @@ def _live_in(body: list) -> dict[int, int]:
                 # A branch back brings more: walk the body again.
                 header[k] = live
                 q = end_of[p]
-                live = after[events[q]]
+                live = after[ctrl[q]]
                 p = q
                 continue
         elif op == 0x04:
@@ -2772,13 +2796,13 @@ def _live_in(body: list) -> dict[int, int]:
         else:  # return, unreachable
             live = 0
         live_in[k] = live
+        gen, kill = before[p]
+        live = gen | (live & ~kill)
         p -= 1
     return live_in
 
 
-_LIVE_OPS = frozenset(
-    (0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x20, 0x21, 0x22)
-)
+_CONTROL_LIVE = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
 
 
 def _address_at(body: list, k: int) -> bool:
