@@ -31,3 +31,30 @@ def translated(text: str, index: int | None = None) -> str:
     if index is None:
         index = ctx.num_imported_funcs + len(ctx.module.codes) - 1
     return translate_function(ctx, index)
+
+
+def outcome(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)``, or "trap" where it traps (in either runtime)."""
+    import wasmtime
+
+    from wasmzero import Trap
+
+    try:
+        return fn(*args)
+    except (Trap, wasmtime.Trap, wasmtime.WasmtimeError):
+        return "trap"
+
+
+def agree(text: str, calls: list[tuple[int, ...]], name: str = "run") -> None:
+    """Each call of the export ``name`` of the module in WAT ``text`` gives
+    wasmzero the result (or trap) it gives wasmtime."""
+    import wasmtime
+
+    from wasmzero import Runtime
+
+    wasm = wasmtime.wat2wasm(text)
+    expect = wasmtime_export(wasm, name)
+    with Runtime() as rt:
+        run = rt.instantiate(wasm).exported_function(name)
+        for args in calls:
+            assert outcome(run, *args) == outcome(expect, *args), args
