@@ -1090,6 +1090,19 @@ class Translator:
         k = self.spec[x]  # checked: -1 when not aligned (see likely_aligned)
         return f"q{x} = -1 if l{x} & {(1 << k) - 1} else l{x} >> {k}"
 
+    def emit_choice(self, cond: str, then: list[str], other: list[str]) -> None:
+        """``if cond:`` the statements ``then``, ``else:`` those of ``other``."""
+        self.emit(f"if {cond}:")
+        self.indent += 1
+        for line in then:
+            self.emit(line)
+        self.indent -= 1
+        self.emit("else:")
+        self.indent += 1
+        for line in other:
+            self.emit(line)
+        self.indent -= 1
+
     def take_cell(self, v: V) -> str | None:
         """For an f32 result ``v`` that the rounding cell gave just before
         (``_r32c[0] = x``, ``t = _r32c[0]``) and nothing else reads: ``x``,
@@ -1828,15 +1841,7 @@ class Translator:
             elif not fast:
                 self.emit(f"{view} = {v.e}")
             else:
-                self.emit(f"if {fast[5:]}:")
-                self.indent += 1
-                self.emit(f"{view} = {v.e}")
-                self.indent -= 1
-                self.emit("else:")
-                self.indent += 1
-                for line in slow.split("\n"):
-                    self.emit(line)
-                self.indent -= 1
+                self.emit_choice(fast[5:], [f"{view} = {v.e}"], slow.split("\n"))
             return
         view = _const_view(op, a, off) or self.aligned_view(op, a, off)
         if view is not None:
@@ -1868,14 +1873,7 @@ class Translator:
         checked = self.checked_view(op, a, off)
         if checked is not None:
             view, q = checked
-            self.emit(f"if {q} >= 0:")
-            self.indent += 1
-            self.emit(f"{view} = {v.e}")
-            self.indent -= 1
-            self.emit("else:")
-            self.indent += 1
-            self.emit(stmt)
-            self.indent -= 1
+            self.emit_choice(f"{q} >= 0", [f"{view} = {v.e}"], [stmt])
             return
         self.emit(stmt)
 
