@@ -143,7 +143,7 @@ class MemoryInstance:
         return old
 
 
-# i32, i64, f64 and u16 accesses at aligned addresses go through views.
+# i32, i64, f64, f32 and u16 accesses at aligned addresses go through views.
 _VIEW_FORMATS = ("I", "Q", "d", "f", "H")
 
 # The most elements a table may have: a table is a Python list, and a module

@@ -234,40 +234,29 @@ def read_alignment(
     bases: list[tuple[int, int, int, int]] = []  # (get, local, alignment, depth)
     # The locals that the addresses of accesses inside loops depend on.
     demand: set[int] = set()
-    loops = 0
-    stack: list[bool] = []
-    for k, ins in enumerate(body):
-        op = ins[0]
-        if op == 0x02 or op == 0x04:
-            stack.append(False)
-        elif op == 0x03:
-            stack.append(True)
-            loops += 1
-        elif op == 0x0B:
-            if stack and stack.pop():
-                loops -= 1
-        elif loops:
-            if op == _LOCAL_SET or op == _LOCAL_TEE:
-                set_weight[ins[1]] = set_weight.get(ins[1], 0) + 10**loops
+    events = [k for k, ins in enumerate(body) if ins[0] in wanted or ins[0] in _SET_OR_TEE]
+    for k, loops in _loop_depths(body, events).items():
+        if not loops:
+            continue
+        op, imm, _ = body[k]
+        if op == _LOCAL_SET or op == _LOCAL_TEE:
+            set_weight[imm] = set_weight.get(imm, 0) + 10**loops
+            continue
+        need = wanted[op]
+        if not imm[1] & ((1 << need) - 1):
+            end = address_end(body, k)
+            if end < 0:
                 continue
-            need = wanted.get(op)
-            if need is not None and not ins[1][1] & ((1 << need) - 1):
-                if OPS[op].sig[1]:  # a load: the address ends just before
-                    end = k - 1
-                else:
-                    end = tree_start(body, k - 1) - 1
-                if end < 0:
-                    continue
-                leaves: list[tuple[int, int]] = []
+            leaves: list[tuple[int, int]] = []
 
-                def probe(j: int, x: int, leaves: list[tuple[int, int]] = leaves) -> int:
-                    leaves.append((j, x))
-                    return CAP
+            def probe(j: int, x: int, leaves: list[tuple[int, int]] = leaves) -> int:
+                leaves.append((j, x))
+                return CAP
 
-                if _expr(body, end, probe, globs)[0] >= need:
-                    for j, x in leaves:
-                        demand.add(x)
-                        bases.append((j, x, need, loops))
+            if _expr(body, end, probe, globs)[0] >= need:
+                for j, x in leaves:
+                    demand.add(x)
+                    bases.append((j, x, need, loops))
     if not demand:
         return reads, fixed, {}
     by_local: dict[int, list[int]] = {}
@@ -415,8 +404,8 @@ def likely_aligned(
     locals without a proven alignment (a pointer a call returned, a
     parameter) that several accesses address directly (``l``, ``l + 8``,
     as a memarg offset or a sum: the struct fields of a node), read more
-    often than set (each loop
-    level ten times as often). An access through one tests ``q >= 0``
+    often than set (each loop level ten times as often). An access through
+    one tests ``q >= 0``
     and indexes a typed view, and calls ``struct`` only when the pointer
     is not aligned after all; C's pointers to words almost always are.
     ``{local: k}``, ``k`` the alignment most of its accesses need.
@@ -432,7 +421,7 @@ def likely_aligned(
         op, imm, _ = body[k]
         need = wanted[op]
         off = imm[1]
-        end = k - 1 if OPS[op].sig[1] else tree_start(body, k - 1) - 1  # a load, a store
+        end = address_end(body, k)
         if (
             end >= 2
             and body[end][0] == _ADD
@@ -450,26 +439,12 @@ def likely_aligned(
     if not bases:
         return {}
     # Weights: each loop level counts ten times; a parameter is set once.
-    depth_at: dict[int, int] = {}
     sets: dict[int, int] = {x: 1 for x in bases if x < nparams}
-    wanted_at = {k for a in bases.values() for k, _ in a}
-    depth = 0
-    stack: list[bool] = []
-    for k in [k for k, ins in enumerate(body) if ins[0] in _DEPTH_OPS or k in wanted_at]:
-        op, imm, _ = body[k]
-        if op == 0x02 or op == 0x04:
-            stack.append(False)
-        elif op == 0x03:
-            stack.append(True)
-            depth += 1
-        elif op == 0x0B:
-            if stack and stack.pop():
-                depth -= 1
-        elif op == _LOCAL_SET or op == _LOCAL_TEE:
-            if imm in bases:
-                sets[imm] = sets.get(imm, 0) + 10**depth
-        else:
-            depth_at[k] = depth
+    setters = [k for k, ins in enumerate(body) if ins[0] in _SET_OR_TEE and ins[1] in bases]
+    depth_at = _loop_depths(body, sorted({k for a in bases.values() for k, _ in a}.union(setters)))
+    for k in setters:
+        x = body[k][1]
+        sets[x] = sets.get(x, 0) + 10 ** depth_at[k]
     out = {}
     for x, accesses in bases.items():
         if 4 * sum(10 ** depth_at[k] for k, _ in accesses) > 5 * sets.get(x, 0):
@@ -480,7 +455,38 @@ def likely_aligned(
     return out
 
 
-_DEPTH_OPS = frozenset((0x02, 0x03, 0x04, 0x0B, _LOCAL_SET, _LOCAL_TEE))
+_SET_OR_TEE = frozenset((_LOCAL_SET, _LOCAL_TEE))
+_NESTING = frozenset((0x02, 0x03, 0x04, 0x0B))  # block, loop, if, end
+
+
+def _loop_depths(body: list, ks: list[int]) -> dict[int, int]:
+    """``{k: number of loops around body[k]}`` for the (ascending, not
+    block, loop, if or end) indices ``ks``."""
+    want = set(ks)
+    out: dict[int, int] = {}
+    depth = 0
+    stack: list[bool] = []
+    for k in [k for k, ins in enumerate(body) if ins[0] in _NESTING or k in want]:
+        op = body[k][0]
+        if k in want:
+            out[k] = depth
+        elif op == 0x03:
+            stack.append(True)
+            depth += 1
+        elif op == 0x0B:
+            if stack and stack.pop():
+                depth -= 1
+        else:  # block, if
+            stack.append(False)
+    return out
+
+
+def address_end(body: list, k: int) -> int:
+    """The index where the address of the access ``body[k]`` ends: just
+    before a load; before a store's value tree (-1 when not found)."""
+    if OPS[body[k][0]].sig[1]:
+        return k - 1
+    return tree_start(body, k - 1) - 1
 
 
 def global_alignment(module: Module, func_types: list) -> list[int]:

@@ -30,12 +30,12 @@ from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
 from .align import (
+    address_end,
     combine,
     const_alignment,
     global_alignment,
     likely_aligned,
     read_alignment,
-    tree_start,
 )
 from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
@@ -2819,7 +2819,7 @@ def _address_at(body: list, k: int) -> bool:
         op = body[s][0]
         if op in _STRAIGHT_STOPS:
             return False
-        if op in _MEM_STORES and tree_start(body, s - 1) == k + 1:
+        if op in _MEM_STORES and address_end(body, s) == k:
             return True
     return False
 
