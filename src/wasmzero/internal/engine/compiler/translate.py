@@ -316,8 +316,9 @@ class Translator:
         self.scan_ends: dict[int, int] = {}  # (and the ends of byte copies')
         self.copies: dict[int, tuple[int, int, int, int]] = {}  # see byte_copies
         # Static loops reading consecutive bytes (see byte_stream): start ->
-        # the iterator's name; and their byte loads: index -> (name, offset).
-        self.streams: dict[int, str] = {}
+        # (the iterator's name, the bytes' names in order); and their byte
+        # loads: index -> (name, offset).
+        self.streams: dict[int, tuple[str, list[str]]] = {}
         self.stream_loads: dict[int, tuple[str, int]] = {}
         self.tails: dict[int, int] = {}  # start of the tail -> loop start (others)
         # Static loops over a shifted (or scaled) counter: start -> (variable,
@@ -673,10 +674,11 @@ class Translator:
             for j, off in offsets.items():
                 self.shift_reads[j] = (a, off, lo + shift + off, hi + shift + off, abs(c.step), k)
         for s, (_, _, k) in self.shifted.items():
-            names = self.byte_stream(body, s, k)
-            if names is not None:
-                self.streams[s] = self.fresh()
-                self.stream_loads.update(names)
+            loads = self.byte_stream(body, s, k)
+            if loads is not None:
+                byte = dict(sorted((rel, name) for name, rel in loads.values()))
+                self.streams[s] = (self.fresh(), list(byte.values()))
+                self.stream_loads.update(loads)
         for s, c in self.counted.items():
             if c.span is None and c.x not in self.shadow:
                 r = c.offset_reads(body, s, self.nodes[s].writes)
@@ -835,11 +837,18 @@ class Translator:
         self.emit(f"l{c.x} = {after}")
         if self.has_shadow(c.x):
             self.emit(self.shadow_line(c.x))
+        self.loop_in_else((c.x,))
+
+    def loop_in_else(self, written: tuple[int, ...]) -> None:
+        """After a preamble's fast path: the loop itself goes in the
+        ``else`` (closed at its end, see run); the locals the fast path set
+        have no range nor alias known after it."""
         self.indent -= 1
         self.emit("else:")
         self.indent += 1
-        self.note_range(c.x, var(f"l{c.x}"))  # (no range nor alias known after it)
-        self.note_alias(c.x, var(f"l{c.x}"))
+        for y in written:
+            self.note_range(y, var(f"l{y}"))
+            self.note_alias(y, var(f"l{y}"))
 
     def scan_preamble(self, i: int) -> None:
         """Before a zero-byte scan loop (see byte_scans): the scan as one
@@ -856,12 +865,7 @@ class Translator:
         self.emit(f"l{p} = {z}" + (f" - {k}" if k else ""))
         self.emit(f"l{x} = (l{x} + ({z} - {a}) + 1) % 4294967296")
         self.emit(f"l{j} = l{x}")
-        self.indent -= 1
-        self.emit("else:")
-        self.indent += 1
-        for y in (p, x, j):
-            self.note_range(y, var(f"l{y}"))  # (no range nor alias known after it)
-            self.note_alias(y, var(f"l{y}"))
+        self.loop_in_else((p, x, j))
 
     # -- control ------------------------------------------------------------------
 
@@ -902,16 +906,15 @@ class Translator:
             if c is not None and c.span:
                 fr.counted = c
                 a, shift, k = self.shifted.get(i, (f"l{c.x}", 0, 0))
-                it = self.streams.get(i)
-                if it is None:
+                stream = self.streams.get(i)
+                if stream is None:
                     self.emit(f"for {a} in {c.header(shift, k)}:")
                 else:
                     # The bytes it reads, consecutive (see byte_stream).
+                    it, byte = stream
                     lo, end, step = c._range(c.x0, c.bound)  # type: ignore[arg-type, misc]
                     r = range(lo + shift, end + shift, step)
                     self.emit(f"{it} = _bytes_of({r.start}, {r.start + len(r) * step})")
-                    loads = {v for j, v in self.stream_loads.items() if i < j < self.nodes[i].end}
-                    byte = [name for name, _ in sorted(loads, key=lambda v: v[1])]
                     self.emit(
                         f"for {a}, {', '.join(byte)} in zip({c.header(shift, k)}{f', {it}' * step}):"
                     )
@@ -1077,18 +1080,21 @@ class Translator:
             return None
         step = f"q{x} + {c >> k}"
         if not spec:
-            return f"q{x} = {step} if l{x} >= {c} else l{x} >> {k}"
-        return f"q{x} = {step} if q{x} >= 0 and l{x} >= {c} else {self.shadow_line(x)[len(f'q{x} = ') :]}"
+            return f"q{x} = {step} if l{x} >= {c} else {self.shadow_value(x)}"
+        return f"q{x} = {step} if q{x} >= 0 and l{x} >= {c} else {self.shadow_value(x)}"
 
     def has_shadow(self, x: int) -> bool:
         return x in self.shadow or x in self.spec
 
     def shadow_line(self, x: int) -> str:
+        return f"q{x} = {self.shadow_value(x)}"
+
+    def shadow_value(self, x: int) -> str:
         k = self.shadow.get(x)
         if k is not None:
-            return f"q{x} = l{x} >> {k}"
+            return f"l{x} >> {k}"
         k = self.spec[x]  # checked: -1 when not aligned (see likely_aligned)
-        return f"q{x} = -1 if l{x} & {(1 << k) - 1} else l{x} >> {k}"
+        return f"-1 if l{x} & {(1 << k) - 1} else l{x} >> {k}"
 
     def emit_choice(self, cond: str, then: list[str], other: list[str]) -> None:
         """``if cond:`` the statements ``then``, ``else:`` those of ``other``."""
@@ -1144,6 +1150,14 @@ class Translator:
             self.forms.append((index, f"({_offset(a.e, off)}) >> {shift}"))
             index = f"\x00{len(self.forms) - 1}\x00"
         return f"{name}[{index}]", f"q{x}"
+
+    def checked_load(self, op: int, a: V, off: int, e: str) -> str:
+        """The load ``e`` through a checked shadow where it has one: ``(MVx[q
+        + c] if q >= 0 else e)``."""
+        checked = self.checked_view(op, a, off)
+        if checked is None:
+            return e
+        return f"({checked[0]} if {checked[1]} >= 0 else {e})"
 
     def checked_base(self, a: V) -> tuple[int | None, int]:
         """(x, k) for an address that is local ``x`` (with a checked shadow)
@@ -1570,15 +1584,21 @@ class Translator:
 
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
-        self.virtual.pop(x, None)
-        virtual = not v.unsafe and self.dead_after(i, x, v)
-        if virtual:
-            # Not assigned at all: its reads take the value (see dead_after).
-            self.virtual[x] = v
-        else:
+        if not self.set_virtual(i, x, v):
             self.assign(f"l{x}", v)
+            self.note_range(x, v)
+            self.note_alias(x, v)
+
+    def set_virtual(self, i: int, x: int, v: V, tee: bool = False) -> bool:
+        """Whether the set (or tee) ``body[i]`` of ``v`` to local ``x`` is
+        not written out (see dead_after): then its reads take ``v``."""
+        self.virtual.pop(x, None)
+        if v.unsafe or not self.dead_after(i, x, v, tee):
+            return False
+        self.virtual[x] = v
         self.note_range(x, v)
-        self.note_alias(x, v, virtual)
+        self.note_alias(x, v, True)
+        return True
 
     def live(self, k: int, x: int) -> bool:
         """Whether local ``x`` may be read after ``body[k]`` starts, before
@@ -1588,17 +1608,11 @@ class Translator:
         live = self._live.get(k)
         if live is None:
             # Not a control instruction: from the next one back to it.
-            body = self.body
             c = k + 1
             while c not in self._live:
                 c += 1
-            live = self._live[c]
-            for j in range(c - 1, k - 1, -1):
-                op = body[j][0]
-                if op == 0x20:
-                    live |= 1 << body[j][1]
-                elif op == 0x21 or op == 0x22:
-                    live &= ~(1 << body[j][1])
+            gen, kill = _transfer(self.body, k, c)
+            live = gen | (self._live[c] & ~kill)
         return bool(live >> x & 1)
 
     def dead_after(self, i: int, x: int, v: V, tee: bool = False) -> bool:
@@ -1644,11 +1658,7 @@ class Translator:
 
     def op_local_tee(self, i: int, x: int) -> None:
         v = self.pop()
-        self.virtual.pop(x, None)
-        if not v.unsafe and self.dead_after(i, x, v, tee=True):
-            self.virtual[x] = v
-            self.note_range(x, v)
-            self.note_alias(x, v, True)
+        if self.set_virtual(i, x, v, tee=True):
             self.stack.append(copy.copy(v))
             return
         self.assign(f"l{x}", v)
@@ -1777,10 +1787,7 @@ class Translator:
             t = self.fresh()
             e = _const_view(op, a, off) or self.aligned_view(op, a, off)
             if e is None:
-                e = f"_ldf(M, {self.address(a, off)})[0]"
-                checked = self.checked_view(op, a, off)
-                if checked is not None:
-                    e = f"{checked[0]} if {checked[1]} >= 0 else {e}"
+                e = self.checked_load(op, a, off, f"_ldf(M, {self.address(a, off)})[0]")
             self.emit(f"{t} = {e}")
             self.emit(f"if {t} != {t}: {t} = _ldf32(M, {_offset(a.e, off)})")
             self.stack.append(var(t))
@@ -1798,11 +1805,7 @@ class Translator:
                 names = names.union(t[0] for t in alias[0])
             self.push(V(view, names, True, hi=_LOAD_HI.get(op)))
             return
-        e = _LOADS[OPS[op].name].format(a=self.address(a, off))
-        checked = self.checked_view(op, a, off)
-        if checked is not None:
-            view, q = checked
-            e = f"({view} if {q} >= 0 else {e})"
+        e = self.checked_load(op, a, off, _LOADS[OPS[op].name].format(a=self.address(a, off)))
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
@@ -2700,11 +2703,26 @@ _STREAM_SAFE = frozenset(
     - {0x6D, 0x6E, 0x6F, 0x70, 0x7F, 0x80, 0x81, 0x82}
     - set(range(0xA8, 0xB2))
 )
-# dead_after: how far it looks, and what ends straight-line code (control,
-# and calls: a local read only after a call is read where a trap in the
-# callee would leave it unread, which is fine, but keep the walk short).
+# dead_after: how far it looks, and what ends straight-line code (the
+# control instructions; _live_in walks these).
 _MAX_AHEAD = 200
 _STRAIGHT_STOPS = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
+
+
+def _transfer(body: list, lo: int, hi: int) -> tuple[int, int]:
+    """(read, set): the locals (bit masks) that ``body[lo:hi]``, straight-line
+    code, reads before setting, and sets; live before it is ``read | (live
+    after & ~set)``."""
+    gen = kill = 0
+    for k in range(hi - 1, lo - 1, -1):
+        op = body[k][0]
+        if op == 0x20:
+            gen |= 1 << body[k][1]
+        elif op == 0x21 or op == 0x22:
+            b = 1 << body[k][1]
+            gen &= ~b
+            kill |= b
+    return gen, kill
 
 
 def _live_in(body: list) -> dict[int, int]:
@@ -2717,22 +2735,13 @@ def _live_in(body: list) -> dict[int, int]:
     instructions are composed once into a (read, set) pair of masks, so the
     walk visits only control instructions. See Translator.live for the
     others."""
-    ctrl = [k for k, ins in enumerate(body) if ins[0] in _CONTROL_LIVE]
+    ctrl = [k for k, ins in enumerate(body) if ins[0] in _STRAIGHT_STOPS]
     n = len(ctrl)
     # before[p]: (read, set) of the straight-line code before ctrl[p]
     before: list[tuple[int, int]] = []
     prev = -1
     for c in ctrl:
-        gen = kill = 0
-        for k in range(c - 1, prev, -1):
-            op = body[k][0]
-            if op == 0x20:
-                gen |= 1 << body[k][1]
-            elif op == 0x21 or op == 0x22:
-                b = 1 << body[k][1]
-                gen &= ~b
-                kill |= b
-        before.append((gen, kill))
+        before.append(_transfer(body, prev + 1, c))
         prev = c
     end_of: dict[int, int] = {}  # a loop's position in ctrl -> its end's
     start_of: dict[int, int] = {}  # an end's index in body -> its construct's
@@ -2798,9 +2807,6 @@ def _live_in(body: list) -> dict[int, int]:
         live = gen | (live & ~kill)
         p -= 1
     return live_in
-
-
-_CONTROL_LIVE = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
 
 
 def _address_at(body: list, k: int) -> bool:
