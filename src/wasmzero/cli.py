@@ -246,6 +246,7 @@ def _compile(args: argparse.Namespace) -> int:
         data = f.read()
     rt = _runtime(args)
     compiled = rt.compile_module(data)
+    compiled._code.translate_all()  # validates every body of a lazy module too
     n = len(compiled._module.funcs)
     directory = _cache_dir(args)
     where = f" into {directory}" if directory else " (no cache: nothing kept)"
