@@ -450,6 +450,11 @@ class Runtime:
     """Compiles and instantiates modules; closing it closes every module it
     made."""
 
+    # The public module type, for the host module builder (host functions
+    # whose first parameter is annotated with it receive their caller):
+    # handed over here so that builder.py does not import this module.
+    _module_type = Module
+
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         engine = ENGINES.get(self.config.engine)
