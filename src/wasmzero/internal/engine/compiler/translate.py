@@ -1943,8 +1943,10 @@ class Translator:
         self.stack.append(const("None"))
 
     def op_ref_is_null(self, i: int, imm: object) -> None:
+        # An i32 (an int, as in the interpreter), not a bool; a condition
+        # uses the test itself.
         v = self.pop()
-        self.push(V(f"({v.e} is None)", v.names, v.unsafe, cond=f"({v.e} is None)"))
+        self.push(V(f"(1 if {v.e} is None else 0)", v.names, v.unsafe, cond=f"({v.e} is None)"))
 
     def op_ref_func(self, i: int, x: int) -> None:
         self.stack.append(V(f"F{x}", simple=True))
