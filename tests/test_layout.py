@@ -99,12 +99,10 @@ def _offenders(importer: str, imported: str) -> list[str]:
 ENGINE = "wasmzero.internal.engine"
 
 
-@pytest.mark.xfail(strict=True, reason="shared engine parts not yet moved (issue 17)")
 def test_interpreter_does_not_import_the_compiler() -> None:
     assert _offenders(f"{ENGINE}.interpreter", f"{ENGINE}.compiler") == []
 
 
-@pytest.mark.xfail(strict=True, reason="shared engine parts not yet moved (issue 17)")
 def test_compiler_does_not_import_the_interpreter() -> None:
     assert _offenders(f"{ENGINE}.compiler", f"{ENGINE}.interpreter") == []
 

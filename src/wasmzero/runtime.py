@@ -616,6 +616,6 @@ def _decode_and_validate(data: bytes, features: CoreFeatures, lazy: bool | None)
 
 
 def _segments() -> Any:
-    from .internal.engine.compiler.engine import Segments
+    from .internal.engine.namespace import Segments
 
     return Segments()

@@ -35,8 +35,8 @@ _INSTANTIATED = ("module", "assert_unlinkable", "assert_uninstantiable")
 def module_sources(data: bytes, features: object) -> list[str]:
     """The generated source of every defined function of a module."""
     from wasmzero.internal.binary.decoder import decode_module
-    from wasmzero.internal.engine.compiler.context import ModuleContext
     from wasmzero.internal.engine.compiler.translate import TranslationLimit, translate_function
+    from wasmzero.internal.engine.context import ModuleContext
     from wasmzero.internal.wasm.validation import validate_module
 
     module = decode_module(data, features)

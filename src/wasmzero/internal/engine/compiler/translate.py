@@ -26,9 +26,11 @@ import re
 from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
-from ...numeric.semantics import SEMANTICS, Sem
+from ...numeric.semantics import Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
+from ..context import ModuleContext, global_read
+from ..semantics import LOADS, NARROW, STORES, semantics
 from .align import (
     address_end,
     combine,
@@ -37,7 +39,6 @@ from .align import (
     likely_aligned,
     read_alignment,
 )
-from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 from .counters import (
     Counted,
@@ -48,18 +49,6 @@ from .counters import (
     guarded_ranges,
 )
 from .tails import thread_tails
-
-
-def _semantics(name: str) -> Any:
-    """The semantics of an instruction; SIMD ones are loaded on first use
-    (most modules have none, and building them takes a while)."""
-    sem = SEMANTICS.get(name)
-    if sem is None:
-        from ...numeric.simd import SIMD_SEMANTICS
-
-        sem = SIMD_SEMANTICS.get(name)
-    return sem
-
 
 # Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
 # depth use guard mode so wasm loops still fit.
@@ -74,44 +63,8 @@ M64 = 0xFFFFFFFFFFFFFFFF
 
 _ZERO = {I32: "0", I64: "0", F32: "0.0", F64: "0.0", V128: "0"}
 
-# Memory access: opcode name -> (helper form, natural size).
-_LOADS = {
-    "i32.load": "_ldI(M, {a})[0]",
-    "i64.load": "_ldQ(M, {a})[0]",
-    "f32.load": "_ldf32(M, {a})",
-    "f64.load": "_ldd(M, {a})[0]",
-    "i32.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFF)",
-    "i32.load8_u": "M[{a}]",
-    "i32.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFF)",
-    "i32.load16_u": "_ldH(M, {a})[0]",
-    "i64.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load8_u": "M[{a}]",
-    "i64.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load16_u": "_ldH(M, {a})[0]",
-    "i64.load32_s": "(_ldi(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load32_u": "_ldI(M, {a})[0]",
-}
-_STORES = {
-    "i32.store": "_stI(M, {a}, {v})",
-    "i64.store": "_stQ(M, {a}, {v})",
-    "f32.store": "_stf32(M, {a}, {v})",
-    "f64.store": "_std(M, {a}, {v})",
-    "i32.store8": "M[{a}] = {v}",
-    "i32.store16": "_stH(M, {a}, {v})",
-    "i64.store8": "M[{a}] = {v}",
-    "i64.store16": "_stH(M, {a}, {v})",
-    "i64.store32": "_stI(M, {a}, {v})",
-}
 # f64 operations a store may apply in place (see op_store).
 _F64_BINOPS = {"f64.add": "+", "f64.sub": "-", "f64.mul": "*"}
-# Narrow stores: the mask applied to a value not known to fit.
-_NARROW = {
-    "i32.store8": 0xFF,
-    "i64.store8": 0xFF,
-    "i32.store16": 0xFFFF,
-    "i64.store16": 0xFFFF,
-    "i64.store32": 0xFFFFFFFF,
-}
 
 
 class V:
@@ -1805,7 +1758,7 @@ class Translator:
                 names = names.union(t[0] for t in alias[0])
             self.push(V(view, names, True, hi=_LOAD_HI.get(op)))
             return
-        e = self.checked_load(op, a, off, _LOADS[OPS[op].name].format(a=self.address(a, off)))
+        e = self.checked_load(op, a, off, LOADS[OPS[op].name].format(a=self.address(a, off)))
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
@@ -1866,13 +1819,13 @@ class Translator:
             return
         name = OPS[op].name
         e = v.e
-        mask = _NARROW.get(name)
+        mask = NARROW.get(name)
         if mask is not None and (v.hi is None or v.lo < 0 or v.hi > mask):
             # (else the value fits: a byte loaded, a masked value)
             if v.raw is not None and v.rbits <= _RAW_BITS:
                 e = v.raw  # the mask does the wrap too
             e = f"({e}) & {mask:#x}"
-        stmt = _STORES[name].format(a=self.address(a, off), v=e)
+        stmt = STORES[name].format(a=self.address(a, off), v=e)
         checked = self.checked_view(op, a, off)
         if checked is not None:
             view, q = checked
@@ -1964,7 +1917,7 @@ class Translator:
 
     def numeric(self, op: int, imm: object = None) -> None:
         info = OPS[op]
-        sem = _semantics(info.name)
+        sem = semantics(info.name)
         if sem is None:
             raise TranslationLimit(f"no semantics for {info.name}")
         n = len(info.sig[0])
@@ -2216,7 +2169,7 @@ class Translator:
         """A SIMD load or store: the template gets the effective address as
         ``{0}``; stores and lane stores are statements."""
         info = OPS[op]
-        sem = _semantics(info.name)
+        sem = semantics(info.name)
         n = len(info.sig[0])
         args = self.stack[len(self.stack) - n :]
         del self.stack[len(self.stack) - n :]
@@ -2394,7 +2347,7 @@ def _nonzero_const(v: V) -> bool:
 
 
 _F32_LOAD = 0x2A
-# Loads and stores that have a typed view of memory (MemoryInstance.views):
+# Loads and stores that have a typed view of memory (namespace.make_views):
 # opcode -> (view, access size). A store's value is canonical, as the view
 # requires (an unsigned integer of the access width, or a float).
 _VIEWS = {
@@ -2832,8 +2785,8 @@ def _address_at(body: list, k: int) -> bool:
     return False
 
 
-_MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
-_MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
+_MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in LOADS}
+_MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in STORES}
 
 
 def _build_handlers() -> dict:

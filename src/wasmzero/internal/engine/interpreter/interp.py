@@ -22,6 +22,7 @@ from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
+from ..semantics import LOADS, NARROW, STORES, semantics
 
 # Nested interpreted calls allowed before the stack-exhaustion trap.
 MAX_DEPTH = 2500
@@ -110,8 +111,6 @@ class Prepared:
     module: the instruction kinds, block ends and else positions."""
 
     def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
-        from ..compiler.translate import _LOADS, _NARROW, _STORES, _semantics
-
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
         ftypes = module.func_types()
@@ -168,13 +167,13 @@ class Prepared:
                         extra = f64_from_bits(imm)
                     else:
                         extra = imm
-                elif name in _LOADS:
+                elif name in LOADS:
                     kind = K_LOAD
-                    extra = (f"lambda M, a: {_LOADS[name].format(a='a')}", imm[1])
-                elif name in _STORES:
+                    extra = (f"lambda M, a: {LOADS[name].format(a='a')}", imm[1])
+                elif name in STORES:
                     kind = K_STORE
-                    mask = _NARROW.get(name)
-                    src = _STORES[name].format(a="a", v=f"v & {mask:#x}" if mask else "v")
+                    mask = NARROW.get(name)
+                    src = STORES[name].format(a="a", v=f"v & {mask:#x}" if mask else "v")
                     extra = (f"def f(M, a, v):\n    {src}\n", imm[1])
                 elif name in _HELPERS:
                     kind = K_HELPER
@@ -185,7 +184,7 @@ class Prepared:
                     extra = (f"lambda a=None, b=None, c=None: {body_src}", nin, nout)
                 else:
                     kind = K_NUM
-                    sem = _semantics(name)
+                    sem = semantics(name)
                     if sem is None:
                         raise AssertionError(f"no semantics for {name}")  # pragma: no cover
                     nin = len(info.sig[0])
