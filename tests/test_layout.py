@@ -150,3 +150,39 @@ def test_module_size(path: Path) -> None:
 def test_allowlists_name_real_modules() -> None:
     for rel in list(DATA_TABLES) + list(NOT_YET_SPLIT):
         assert (SRC / rel).is_file(), rel
+
+
+def _opcode_literals(path: Path) -> list[str]:
+    """Opcodes written as numbers: a module-level name spelled like an
+    instruction (``_I32_ADD``) bound to an int literal, or ``op``/``kind``
+    compared with one."""
+    from wasmzero.internal.wasm.instructions import OPS
+
+    spelled = {"_" + i.name.upper().replace(".", "_") for i in OPS.values()}
+    out = []
+    tree = ast.parse(path.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets[0]
+            names = targets.elts if isinstance(targets, ast.Tuple) else [targets]
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for t, v in zip(names, values, strict=False):
+                if isinstance(t, ast.Name) and t.id in spelled and isinstance(v, ast.Constant):
+                    out.append(f"{t.id} = {v.value!r}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name):
+            if node.left.id in ("op", "kind"):
+                for c in node.comparators:
+                    if isinstance(c, ast.Constant) and isinstance(c.value, int):
+                        out.append(f"line {node.lineno}: {node.left.id} compared with {c.value}")
+    return out
+
+
+def test_engine_opcodes_are_named() -> None:
+    """The engines name opcodes from ``wasm/instructions.py`` (``OP``)."""
+    found = {
+        _name(p): hits
+        for p in _modules()
+        if _under(_name(p), ENGINE) and (hits := _opcode_literals(p))
+    }
+    assert found == {}

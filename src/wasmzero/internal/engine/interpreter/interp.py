@@ -22,6 +22,7 @@ from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
+from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
 from ..semantics import LOADS, NARROW, STORES, semantics
 
 # Nested interpreted calls allowed before the stack-exhaustion trap.
@@ -117,7 +118,8 @@ class Prepared:
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
         self.local_zero = [
-            None if t in (0x70, 0x6F) else (0.0 if t in (0x7D, 0x7C) else 0) for t in code.locals
+            None if t in (FUNCREF, EXTERNREF) else (0.0 if t in (F32, F64) else 0)
+            for t in code.locals
         ]
         body = code.body
         n = len(body)
