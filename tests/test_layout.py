@@ -28,7 +28,6 @@ DATA_TABLES: dict[str, str] = {}
 # expected failure that fails the suite once the split lands, so that the
 # entry is removed then).
 NOT_YET_SPLIT: dict[str, str] = {
-    "wasmzero/internal/engine/compiler/translate.py": "split into passes and emitters (issue 17)",
     "wasmzero/internal/wasip1/functions.py": "the WASI functions, outside the engines' restructure",
 }
 

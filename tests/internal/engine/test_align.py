@@ -1,4 +1,4 @@
-"""Known alignment (internal/engine/compiler/align.py): accesses whose
+"""Known alignment (internal/engine/compiler/passes/align.py): accesses whose
 address is known to be aligned index typed memoryviews. A wrong claim would
 read or write the wrong bytes, so besides checking that the views are used
 where they should be, random programs that mix aligned and unaligned values

@@ -1,4 +1,4 @@
-"""Counted loops (internal/engine/compiler/counters.py, ``Counted``): a loop
+"""Counted loops (internal/engine/compiler/passes/counters.py, ``Counted``): a loop
 whose tail steps a counter and tests it against a loop-invariant bound runs
 as ``for lX in range(...)`` where that is exact. Every shape, with starts,
 bounds and steps on both sides of the guards (wrap-around, steps that miss

@@ -1,4 +1,4 @@
-"""Loop counters with a known range (internal/engine/compiler/counters.py):
+"""Loop counters with a known range (internal/engine/compiler/passes/counters.py):
 ``base + i`` with ``i`` counting from a "negative" start up to zero is
 computed without a wrap test. The pattern must hold exactly; near misses
 keep the test, and all of them compute what wasmtime computes."""
@@ -11,8 +11,8 @@ import pytest
 
 from wasmzero import Runtime, Trap
 from wasmzero.internal.binary.decoder import decode_module
-from wasmzero.internal.engine.compiler.control import KIND_LOOP, analyse
-from wasmzero.internal.engine.compiler.counters import counter_ranges, guarded_ranges
+from wasmzero.internal.engine.compiler.passes.counters import counter_ranges, guarded_ranges
+from wasmzero.internal.engine.compiler.passes.structure import KIND_LOOP, analyse
 
 wasmtime = pytest.importorskip("wasmtime")
 

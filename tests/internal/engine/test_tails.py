@@ -1,4 +1,4 @@
-"""Jump threading (internal/engine/compiler/tails.py): branches out of loops
+"""Jump threading (internal/engine/compiler/passes/tails.py): branches out of loops
 to a block followed by a short tail run a copy of the tail. The exits of a
 strcmp loop become returns; tails that fall through the ends of enclosing
 blocks, take conditional branches, call, continue an outer loop or carry

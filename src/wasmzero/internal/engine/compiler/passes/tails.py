@@ -32,7 +32,7 @@ nested ``if not cond:`` is already free) are rewritten; ``br_if`` becomes
 
 from __future__ import annotations
 
-from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
+from ....wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 
 # Opcodes (named from wasm/instructions.py).
 _BLOCK = OP["block"]

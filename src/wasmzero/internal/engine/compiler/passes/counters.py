@@ -20,7 +20,7 @@ or never, wraps.
 
 from __future__ import annotations
 
-from ...wasm.instructions import OP, OPS
+from ....wasm.instructions import OP, OPS
 
 # Opcodes (named from wasm/instructions.py).
 _CALL = OP["call"]

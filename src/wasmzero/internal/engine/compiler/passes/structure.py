@@ -33,7 +33,7 @@ See https://webassembly.github.io/spec/core/syntax/instructions.html#control-ins
 
 from __future__ import annotations
 
-from ...wasm.instructions import OP
+from ....wasm.instructions import OP
 
 BLOCK = OP["block"]
 LOOP = OP["loop"]

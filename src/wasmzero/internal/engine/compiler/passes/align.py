@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...wasm.instructions import OP, OPS
-from ...wasm.module import Module
-from ...wasm.types import EXTERN_GLOBAL, I32
+from ....wasm.instructions import OP, OPS
+from ....wasm.module import Module
+from ....wasm.types import EXTERN_GLOBAL, I32
 
 # Opcodes (named from wasm/instructions.py).
 _ADD = OP["i32.add"]
