@@ -14,14 +14,27 @@ one file named by a hash of the module bytes and of everything the
 translation depends on (wasmzero version and engine sources, Python
 implementation and version, features). See RATIONALE.md for why the format
 is safe to read back.
+
+Trust: a cache file is unmarshalled into code that runs, so whoever can write
+the directory runs code in every process that uses it. The directory is used
+only when this user owns it, neither group nor others can write it, and
+every directory above it belongs to this user or root and is not writable by
+others (or is sticky, as ``/tmp``); each file is opened without following a
+symlink and used only when this user owns it and only this user can write
+it. Otherwise the disk cache is switched off for this ``CompilationCache``
+(it keeps working in memory) and an :class:`UntrustedCacheWarning` says why,
+once.
 """
 
 from __future__ import annotations
 
+import errno
 import marshal
 import os
+import stat
 import sys
 import threading
+import warnings
 from binascii import crc32
 from pathlib import Path
 
@@ -33,7 +46,13 @@ from typing import Any
 
 from .version import __version__
 
-__all__ = ["CompilationCache"]
+__all__ = ["CompilationCache", "UntrustedCacheWarning"]
+
+
+class UntrustedCacheWarning(RuntimeWarning):
+    """A cache directory or file that others could have written was refused;
+    the cache runs without its disk part."""
+
 
 _MAGIC = b"WZC2"
 _DIGEST = 4  # CRC-32 of header + payload, little-endian
@@ -89,10 +108,28 @@ class CompilationCache:
         self._entries: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.directory: Path | None = None
+        self.refused: str | None = None  # why the disk cache is off, if refused
         if directory is not None:
             d = Path(directory).expanduser()
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.directory = d
+            why = _untrusted_directory(d)
+            if why is not None:
+                self._refuse(why)
+
+    def _refuse(self, why: str) -> None:
+        """Switch the disk cache off and say why (once per cache)."""
+        with self._lock:
+            if self.directory is None:
+                return
+            where = self.directory
+            self.directory = None
+            self.refused = why
+        warnings.warn(
+            f"wasmzero: not using compilation cache {where}: {why}",
+            UntrustedCacheWarning,
+            stacklevel=3,
+        )
 
     # -- keys --------------------------------------------------------------
 
@@ -136,9 +173,8 @@ class CompilationCache:
         path = self._path(key)
         if path is None:
             return None
-        try:
-            blob = path.read_bytes()
-        except OSError:
+        blob = self._read_trusted(path)
+        if blob is None:
             return None
         head = _MAGIC + bytes.fromhex(key)
         if len(blob) < len(head) + _DIGEST or not blob.startswith(head):
@@ -169,11 +205,12 @@ class CompilationCache:
         try:
             import tempfile
 
+            # mkstemp creates the file new (O_EXCL), mode 0600, owned by us.
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(blob)
-                os.replace(tmp, path)
+                os.replace(tmp, path)  # atomic; replaces a symlink, not its target
             except BaseException:
                 try:
                     os.unlink(tmp)
@@ -182,3 +219,78 @@ class CompilationCache:
                 raise
         except OSError:
             pass  # a cache that cannot be written is only a slower cache
+
+    def _read_trusted(self, path: Path) -> bytes | None:
+        """The bytes of a cache file, or None: missing, unreadable, or refused
+        (a symlink, not a regular file, another owner, writable by group or
+        others: the disk cache is then switched off)."""
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        except OSError as e:
+            if e.errno == errno.ELOOP or (_NOFOLLOW == 0 and path.is_symlink()):
+                self._refuse(f"{path.name} is a symbolic link")
+            return None
+        try:
+            why = _untrusted_entry(os.fstat(fd), "file")
+            if why is not None:
+                self._refuse(f"{path.name}: {why}")
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                return f.read()
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _untrusted_entry(st: os.stat_result, what: str) -> str | None:
+    """Why a cache directory or file (``what``) is not to be trusted, or
+    None: it must be of that type, owned by this user, and writable by no one
+    else (as ssh's StrictModes and pip's cache checks). Where the platform
+    has no owners (no ``os.geteuid``) only the type is checked."""
+    want = stat.S_ISDIR if what == "directory" else stat.S_ISREG
+    if not want(st.st_mode):
+        return f"not a {'directory' if what == 'directory' else 'regular file'}"
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
+        return None
+    if st.st_uid != os.geteuid():
+        return f"the {what} is owned by uid {st.st_uid}, not by this user ({os.geteuid()})"
+    if st.st_mode & 0o022:
+        return f"the {what} is writable by {_writers(st.st_mode)} (mode {st.st_mode & 0o777:o})"
+    return None
+
+
+def _writers(mode: int) -> str:
+    return " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002)) if mode & bit)
+
+
+def _untrusted_directory(d: Path) -> str | None:
+    """Why directory ``d`` is not to be trusted, or None. Besides ``d``
+    itself (see ``_untrusted_entry``), every directory above its real path
+    must belong to this user or root and, unless sticky (``/tmp``: others
+    cannot rename or remove what is ours in it), be writable by neither group
+    nor others: whoever can rename an entry of a parent can put a directory
+    of theirs in the cache's place."""
+    try:
+        st = os.stat(d)
+    except OSError as e:
+        return f"cannot stat it ({e.strerror})"
+    why = _untrusted_entry(st, "directory")
+    if why is not None or not hasattr(os, "geteuid"):
+        return why
+    me = os.geteuid()
+    real = Path(os.path.realpath(d))
+    for parent in real.parents:
+        try:
+            pst = os.stat(parent)
+        except OSError as e:
+            return f"cannot stat {parent} ({e.strerror})"
+        if pst.st_uid not in (0, me):
+            return f"{parent} is owned by uid {pst.st_uid}"
+        if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:
+            return f"{parent} is writable by {_writers(pst.st_mode)} and not sticky"
+    return None
