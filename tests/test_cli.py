@@ -208,25 +208,21 @@ def test_run_into_a_closed_pipe_exits_141_quietly(tmp_path: Path) -> None:
 def test_run_interrupted_prints_one_line_and_exits_130(tmp_path: Path) -> None:
     import signal
 
-    path = wat_file(
-        tmp_path, "loop.wasm", """(module (func (export "_start") (loop $l (br $l))))"""
-    )
+    path = wat_file(tmp_path, "chatty.wasm", CHATTY)
     proc = subprocess.Popen(
         [sys.executable, "-m", "wasmzero", "run", "--no-cache", path],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         # a child of a background job may inherit SIGINT ignored
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    # Interrupt only once the guest runs (the runtime is imported by then).
-    import time
-
-    time.sleep(1.5)
+    assert proc.stdout is not None
+    # Interrupt once the guest runs: its output has started.
+    assert proc.stdout.readline() == b"a chatty line of output\n"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    assert err == f"error: {path}: interrupted\n"
+    assert err == f"error: {path}: interrupted\n".encode()
 
 
 EXIT = """(module
