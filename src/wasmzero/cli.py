@@ -236,6 +236,7 @@ class _Timeout:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import ModuleConfig
+    from .imports import gojs
     from .imports import wasi_snapshot_preview1 as wasi
 
     with open(args.file, "rb") as f:
@@ -270,9 +271,17 @@ def _run(args: argparse.Namespace) -> int:
         if args.timeout:
             timer = _Timeout(args.timeout, args.file)
         try:
-            module = rt.instantiate_module(compiled, config)
-            if args.invoke is not None:
-                _invoke(module, args.invoke, program_args)
+            if gojs.is_gojs(compiled):
+                if args.invoke is not None:
+                    raise _UsageError("--invoke cannot call into a Go GOOS=js program")
+                gojs.run(rt, compiled, config)
+            else:
+                module = rt.instantiate_module(compiled, config)
+                if args.invoke is not None:
+                    _invoke(module, args.invoke, program_args)
+        except gojs.GoError as e:
+            print(f"error: {args.file}: {e}", file=sys.stderr)
+            return exit_status(e.exit_code)
         except ExitError as e:
             return exit_status(e.exit_code)
         except KeyboardInterrupt:
@@ -403,6 +412,7 @@ def _compile(args: argparse.Namespace) -> int:
         data = f.read()
     rt = _runtime(args)
     compiled = rt.compile_module(data)
+    compiled._code.translate_all()  # validates every body of a lazy module too
     n = len(compiled._module.funcs)
     cache = rt.config.compilation_cache
     directory = cache.directory if cache is not None else None
@@ -433,9 +443,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser(
         "run",
-        help="run a WASI program",
-        description="Run a WebAssembly program (WASI preview1) with real stdio, clocks and "
-        "random. The exit code is the guest's (above 255: its low byte, or 1 if that is 0).",
+        help="run a WASI program (or a Go GOOS=js program)",
+        description="Run a WebAssembly program (WASI preview1, or Go's GOOS=js through the "
+        "gojs host) with real stdio, clocks and random. The exit code is the guest's (above "
+        "255: its low byte, or 1 if that is 0).",
     )
     p_run.add_argument(
         "--mount",

@@ -35,6 +35,13 @@ class RuntimeConfig:
         custom_sections: keep custom sections so that
             ``CompiledModule.custom_sections`` returns them (off by default,
             as in wazero, to save memory).
+        lazy_validation: decode and validate each function body when it is
+            first used rather than at compile time: an invalid body then
+            raises ``ValidationError`` at its function's first call, before
+            it runs (everything else is still validated at compile time).
+            ``None`` (default) does so for modules whose code section is
+            1 MiB or more, where compiling everything up front costs seconds;
+            ``False`` validates every module whole at compile time.
     """
 
     engine: str = "compiler"
@@ -42,6 +49,7 @@ class RuntimeConfig:
     memory_limit_pages: int = 65536
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
+    lazy_validation: bool | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
         """A copy with the given fields changed (the config is read-only)."""
