@@ -279,8 +279,8 @@ def _run(args: argparse.Namespace) -> int:
                 module = rt.instantiate_module(compiled, config)
                 if args.invoke is not None:
                     _invoke(module, args.invoke, program_args)
-        except gojs.GoError as e:
-            print(f"error: {args.file}: {e}", file=sys.stderr)
+        except gojs.GoError as e:  # may quote the guest's own text: escaped, one line
+            print(f"error: {args.file}: {printable(str(e))}", file=sys.stderr)
             return exit_status(e.exit_code)
         except ExitError as e:
             return exit_status(e.exit_code)
