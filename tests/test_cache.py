@@ -13,6 +13,7 @@ import pytest
 import wasmtime
 
 from wasmzero import CompilationCache, Runtime, RuntimeConfig
+from wasmzero import cache as cache_module
 from wasmzero.cache import UntrustedCacheWarning
 
 MODULE = wasmtime.wat2wasm(
@@ -21,7 +22,7 @@ MODULE = wasmtime.wat2wasm(
       (func (export "f") (param i32) (result i32) (i32.add (call $sq (local.get 0)) (i32.const 2))))"""
 )
 
-OTHER_UID = 4242  # a uid that is not ours (the tests that use it run as root)
+OTHER_UID = 4242  # a uid (and gid) that is not ours (the tests that use it run as root)
 
 
 def run_once(directory: Path) -> tuple[int, int]:
@@ -53,7 +54,7 @@ def test_a_world_writable_directory_is_refused(tmp_path: Path) -> None:
     d = tmp_path / "cache"
     d.mkdir()
     os.chmod(d, 0o777)
-    with pytest.warns(UntrustedCacheWarning, match="writable by group and others"):
+    with pytest.warns(UntrustedCacheWarning, match="writable by (group and )?others"):
         cache = CompilationCache(d)
     assert cache.directory is None and cache.refused is not None
     with pytest.warns(UntrustedCacheWarning):
@@ -61,10 +62,35 @@ def test_a_world_writable_directory_is_refused(tmp_path: Path) -> None:
     assert list(d.iterdir()) == []  # and writes nothing there
 
 
+def shared_group(path: Path) -> None:
+    """Give ``path`` a group that is not this user's private group."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.chown(path, -1, OTHER_UID)
+    elif cache_module._private_group(os.stat(path).st_gid):
+        pytest.skip("needs root to give the file a group other than this user's private one")
+
+
 def test_a_group_writable_directory_is_refused(tmp_path: Path) -> None:
     d = tmp_path / "cache"
     d.mkdir(mode=0o700)
     os.chmod(d, 0o770)
+    shared_group(d)
+    with pytest.warns(UntrustedCacheWarning, match="writable by group"):
+        assert CompilationCache(d).directory is None
+
+
+def test_group_write_is_fine_for_a_user_private_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Debian and Ubuntu give each user a group of their own and umask 002,
+    # so ~/.cache is group-writable: writable by this user alone.
+    d = tmp_path / "cache"
+    d.mkdir(mode=0o700)
+    os.chmod(d, 0o770)
+    gid = os.stat(d).st_gid
+    monkeypatch.setitem(cache_module._PRIVATE_GROUPS, gid, True)
+    assert CompilationCache(d).directory == d
+    monkeypatch.setitem(cache_module._PRIVATE_GROUPS, gid, False)
     with pytest.warns(UntrustedCacheWarning, match="writable by group"):
         assert CompilationCache(d).directory is None
 
@@ -93,6 +119,7 @@ def test_a_group_writable_file_is_refused(tmp_path: Path) -> None:
     assert run_once(d) == (11, 2)
     path = entry(d)
     os.chmod(path, 0o660)
+    shared_group(path)
     with pytest.warns(UntrustedCacheWarning, match="file is writable by group"):
         assert run_once(d) == (11, 2)  # not read: translated again
     # The refused file is left alone (not trusted enough to replace silently)

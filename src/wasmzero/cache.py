@@ -19,11 +19,11 @@ is safe to read back.
 
 Trust: a cache file is unmarshalled into code that runs, so whoever can write
 the directory runs code in every process that uses it. The directory is used
-only when this user owns it, neither group nor others can write it, and
-every directory above it belongs to this user or root and is not writable by
-others (or is sticky, as ``/tmp``); each file is opened without following a
-symlink and used only when this user owns it and only this user can write
-it. Otherwise the disk cache is switched off for this ``CompilationCache``
+only when this user owns it, no one else can write it (group write is
+fine when the group is this user's private one), and every directory above
+it belongs to this user or root and is writable by no one else (or is
+sticky, as ``/tmp``); each file is opened without following a symlink and
+used only when this user owns it and no one else can write it. Otherwise the disk cache is switched off for this ``CompilationCache``
 (it keeps working in memory) and an :class:`UntrustedCacheWarning` says why,
 once.
 """
@@ -262,7 +262,8 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 def _untrusted_entry(st: os.stat_result, what: str) -> str | None:
     """Why a cache directory or file (``what``) is not to be trusted, or
     None: it must be of that type, owned by this user, and writable by no one
-    else (as ssh's StrictModes and pip's cache checks). Where the platform
+    else (as ssh's StrictModes and pip's cache checks; group write is fine
+    when the group is this user's private group). Where the platform
     has no owners (no ``os.geteuid``) only the type is checked."""
     want = stat.S_ISDIR if what == "directory" else stat.S_ISREG
     if not want(st.st_mode):
@@ -271,22 +272,64 @@ def _untrusted_entry(st: os.stat_result, what: str) -> str | None:
         return None
     if st.st_uid != os.geteuid():
         return f"the {what} is owned by uid {st.st_uid}, not by this user ({os.geteuid()})"
-    if st.st_mode & 0o022:
-        return f"the {what} is writable by {_writers(st.st_mode)} (mode {st.st_mode & 0o777:o})"
+    writers = _other_writers(st)
+    if writers:
+        return f"the {what} is writable by {writers} (mode {st.st_mode & 0o777:o})"
     return None
 
 
-def _writers(mode: int) -> str:
-    return " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002)) if mode & bit)
+def _other_writers(st: os.stat_result) -> str:
+    """Who besides this user can write ``st``'s file: "others", "group",
+    both or "" (none). Group write is no one else's when the group is this
+    user's private group (see ``_private_group``)."""
+    writers = []
+    if st.st_mode & 0o020 and not _private_group(st.st_gid):
+        writers.append("group")
+    if st.st_mode & 0o002:
+        writers.append("others")
+    return " and ".join(writers)
+
+
+_PRIVATE_GROUPS: dict[int, bool] = {}
+
+
+def _private_group(gid: int) -> bool:
+    """Whether group ``gid`` has this user as its only member, the user
+    private groups of Debian and Ubuntu (where the usual umask 002 leaves
+    ``~/.cache`` group-writable): the primary group of no other user, no
+    other listed member, and the primary group or sole member of this user.
+    The test Debian's OpenSSH applies to group-writable files. Remembered per
+    process (it reads the user database)."""
+    known = _PRIVATE_GROUPS.get(gid)
+    if known is not None:
+        return known
+    private = False
+    try:
+        import grp
+        import pwd
+
+        me = pwd.getpwuid(os.geteuid())
+        group = grp.getgrgid(gid)
+        primary = [u.pw_uid for u in pwd.getpwall() if u.pw_gid == gid]
+        listed = list(group.gr_mem)
+        private = (
+            all(uid == me.pw_uid for uid in primary)
+            and all(name == me.pw_name for name in listed)
+            and bool(primary or listed)
+        )
+    except (ImportError, KeyError, OSError):
+        private = False
+    _PRIVATE_GROUPS[gid] = private
+    return private
 
 
 def _untrusted_directory(d: Path) -> str | None:
     """Why directory ``d`` is not to be trusted, or None. Besides ``d``
     itself (see ``_untrusted_entry``), every directory above its real path
     must belong to this user or root and, unless sticky (``/tmp``: others
-    cannot rename or remove what is ours in it), be writable by neither group
-    nor others: whoever can rename an entry of a parent can put a directory
-    of theirs in the cache's place."""
+    cannot rename or remove what is ours in it), be writable by no one else:
+    whoever can rename an entry of a parent can put a directory of theirs in
+    the cache's place."""
     try:
         st = os.stat(d)
     except OSError as e:
@@ -303,6 +346,7 @@ def _untrusted_directory(d: Path) -> str | None:
             return f"cannot stat {parent} ({e.strerror})"
         if pst.st_uid not in (0, me):
             return f"{parent} is owned by uid {pst.st_uid}"
-        if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:
-            return f"{parent} is writable by {_writers(pst.st_mode)} and not sticky"
+        writers = _other_writers(pst)
+        if writers and not pst.st_mode & stat.S_ISVTX:
+            return f"{parent} is writable by {writers} and not sticky"
     return None
