@@ -393,8 +393,10 @@ def _invoke(module: Any, name: str, texts: list[str]) -> None:
     func = printable(name)
     if fn is None:
         raise _UsageError(f"no exported function {func}")
-    definition = fn.definition
-    params, results = definition.param_types, definition.result_types
+    from .internal.wasm.types import valtype_name
+
+    params = [valtype_name(t) for t in fn._params]
+    results = [valtype_name(t) for t in fn._results]
     if len(texts) != len(params):
         raise _UsageError(
             f"{func} takes {len(params)} argument(s) ({', '.join(params)}), got {len(texts)}"
@@ -568,7 +570,7 @@ def _main(args: argparse.Namespace, where: str, debug: bool) -> int:
             import traceback
 
             traceback.print_exc()
-        text = " ".join(str(e).split())
+        text = printable(" ".join(str(e).split()))
         hint = "" if debug else " (run with --debug for a traceback)"
         print(f"error: {where}: internal error: {type(e).__name__}: {text}{hint}", file=sys.stderr)
         return EXIT_ERROR
