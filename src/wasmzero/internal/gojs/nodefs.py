@@ -3,9 +3,10 @@
 
 Paths are absolute or relative to ``process.cwd()``; they are cleaned
 lexically (as ``path.resolve`` does), matched to the mount with the longest
-guest prefix, and the rest is resolved inside that mount by
-:mod:`.root`: one component at a time through directory
-descriptors, symbolic links expanded by hand and never leaving the mount.
+guest prefix, and the rest is resolved inside that mount by the sandbox's
+walk (:mod:`..sysfs.path`, as for WASI): one component at a time through
+directory descriptors, symbolic links expanded by hand and never leaving
+the mount.
 Each operation is then performed relative to the last directory descriptor,
 so a concurrent writer cannot redirect it outside.
 
@@ -418,5 +419,5 @@ def _ns(seconds: Any) -> int:
 
 def _code(e: Exception) -> int:
     if isinstance(e, SandboxError):
-        return e.host_errno
+        return getattr(_errno, e.code, _errno.EIO)
     return getattr(e, "errno", None) or _errno.EIO
