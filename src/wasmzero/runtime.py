@@ -19,6 +19,7 @@ from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.engine import ENGINES
+from .internal.printable import printable
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
 from .internal.wasm.instance import (
@@ -523,7 +524,7 @@ class Runtime:
         config = config or ModuleConfig()
         name = config.name
         if name and name in self._store.modules:
-            raise InstantiationError(f"module[{name}] has already been instantiated")
+            raise InstantiationError(f"module[{printable(name)}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
         if compiled.closed:

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from ...errors import LinkError, Trap, TrapKind
 from ..numeric.bits import f32_from_bits, f64_from_bits
+from ..printable import printable
 from .instructions import OP
 from .module import MODE_ACTIVE, MODE_PASSIVE, Instr, Module
 from .store import (
@@ -74,9 +75,10 @@ def eval_const(expr: list[Instr], inst: ModuleInstance) -> Any:
 
 
 def _import_error(imp: Any, msg: str) -> LinkError:
-    return LinkError(
-        f"import {EXTERN_NAMES[imp.kind]}[{imp.module}.{imp.name}]: {msg}", imp.module, imp.name
-    )
+    """A LinkError naming the import (module and field, escaped: they come
+    from the module), e.g. ``import func[env.f]: ...``."""
+    where = f"{printable(imp.module)}.{printable(imp.name)}"
+    return LinkError(f"import {EXTERN_NAMES[imp.kind]}[{where}]: {msg}", imp.module, imp.name)
 
 
 def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
@@ -85,12 +87,10 @@ def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
     for imp in module.imports:
         source = store.modules.get(imp.module)
         if source is None or source.closed:
-            raise LinkError(f"module[{imp.module}] not instantiated", imp.module, imp.name)
+            raise _import_error(imp, f"module[{printable(imp.module)}] not instantiated")
         exp = source.exports.get(imp.name)
         if exp is None:
-            raise LinkError(
-                f'"{imp.name}" is not exported in module[{imp.module}]', imp.module, imp.name
-            )
+            raise _import_error(imp, f"not exported by module[{printable(imp.module)}]")
         kind, obj = exp
         if kind != imp.kind:
             raise _import_error(imp, f"incompatible import type: export is a {EXTERN_NAMES[kind]}")

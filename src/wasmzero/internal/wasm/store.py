@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import InstantiationError
+from ..printable import printable
 from .types import PAGE_SIZE, FuncType, GlobalType, TableType
 
 _type_ids: dict[FuncType, int] = {}
@@ -208,9 +209,11 @@ class ModuleInstance:
         self.definitions: list[Any] = []
 
     def debug_name(self, index: int) -> str:
+        """``module.function`` as printed in stack traces, names escaped
+        (they come from the module: see ``internal.printable``)."""
         fname = self.func_names.get(index)
-        mod = self.module_name if self.module_name is not None else self.name
-        return f"{mod}.{fname}" if fname is not None else f"{mod}.${index}"
+        mod = printable(self.module_name if self.module_name is not None else self.name)
+        return f"{mod}.{printable(fname)}" if fname is not None else f"{mod}.${index}"
 
 
 class Store:
@@ -223,7 +226,7 @@ class Store:
     def register(self, name: str, instance: ModuleInstance) -> None:
         with self.lock:
             if name in self.modules:
-                raise InstantiationError(f"module[{name}] has already been instantiated")
+                raise InstantiationError(f"module[{printable(name)}] has already been instantiated")
             self.modules[name] = instance
 
     def unregister(self, name: str, instance: ModuleInstance) -> None:
