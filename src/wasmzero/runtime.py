@@ -46,7 +46,7 @@ from .internal.wasm.types import (
     FUNCREF,
     valtype_name,
 )
-from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, describe
+from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, check_raw, describe
 
 __all__ = ["Runtime", "CompiledModule", "Module", "Function", "Global", "Memory", "Table"]
 
@@ -185,12 +185,21 @@ class Function:
         return [] if n == 0 else list(out)
 
 
+def function_of(fi: FunctionInstance) -> Function:
+    """The one :class:`Function` wrapper of ``fi`` (made on first use)."""
+    f = fi.api
+    if f is None:
+        f = fi.api = Function(fi)
+    return f
+
+
 class Global:
     """An exported global. ``value`` reads and (when mutable) writes it with
     Python values; ``get_raw`` gives the runtime representation."""
 
-    def __init__(self, gi: GlobalInstance) -> None:
+    def __init__(self, gi: GlobalInstance, name: str = "") -> None:
         self._gi = gi
+        self._name = name
 
     @property
     def type(self) -> str:
@@ -210,8 +219,21 @@ class Global:
     @value.setter
     def value(self, v: Any) -> None:
         if not self._gi.type.mutable:
-            raise AttributeError("global is immutable")
-        self._gi.value = TO_RAW[self._gi.type.val_type](v)
+            raise AttributeError(f"global {self._name!r} is immutable")
+        try:
+            self._gi.value = TO_RAW[self._gi.type.val_type](v)
+        except TypeError as e:
+            raise TypeError(f"global {self._name!r} ({self.type}): {e}") from None
+
+    def set_raw(self, v: Any) -> None:
+        """Write the runtime representation (i32/i64 as unsigned ints, as
+        :meth:`get_raw` returns them), checked like :attr:`value`."""
+        if not self._gi.type.mutable:
+            raise AttributeError(f"global {self._name!r} is immutable")
+        try:
+            self._gi.value = check_raw(self._gi.type.val_type, v)
+        except TypeError as e:
+            raise TypeError(f"global {self._name!r} ({self.type}): {e}") from None
 
 
 _U8 = struct.Struct("<B")
@@ -354,7 +376,7 @@ class Table:
         self._check(i)
         v = self._ti.elements[i]
         if isinstance(v, FunctionInstance):
-            return Function(v)
+            return function_of(v)
         return v
 
     def _raw(self, v: Any) -> Any:
@@ -389,7 +411,11 @@ class Module:
 
     @property
     def name(self) -> str:
-        return self._inst.name
+        """The name given in its :class:`ModuleConfig`, else the module's own
+        name from its name section (as wazero names it), else ``""``. Only a
+        name from the config registers the instance for imports."""
+        inst = self._inst
+        return inst.name or inst.module_name or ""
 
     def _export(self, name: str, kind: int) -> Any:
         e = self._inst.exports.get(name)
@@ -399,7 +425,7 @@ class Module:
 
     def exported_function(self, name: str) -> Function | None:
         fi = self._export(name, EXTERN_FUNC)
-        return Function(fi) if fi is not None else None
+        return function_of(fi) if fi is not None else None
 
     @property
     def exported_functions(self) -> dict[str, FunctionDefinition]:
@@ -414,7 +440,7 @@ class Module:
 
     def exported_global(self, name: str) -> Global | None:
         gi = self._export(name, EXTERN_GLOBAL)
-        return Global(gi) if gi is not None else None
+        return Global(gi, name) if gi is not None else None
 
     def exported_memory(self, name: str) -> Memory | None:
         mi = self._export(name, EXTERN_MEMORY)
@@ -463,6 +489,16 @@ class Runtime:
         # Compiled modules whose translations go to a disk cache at close.
         self._persist: dict[str, tuple[Any, _Module, Any]] = {}
         self._aliases: dict[str, ModuleInstance] = {}
+        self._closed_with: int | None = None  # the exit code once closed
+
+    def _check_open(self) -> None:
+        if self._closed_with is not None:
+            code = self._closed_with
+            raise ExitError(code, f"runtime closed with exit_code({code})")
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed_with is not None
 
     def __enter__(self) -> Runtime:
         return self
@@ -471,8 +507,9 @@ class Runtime:
         self.close()
 
     def compile_module(self, data: bytes) -> CompiledModule:
-        """Decode and validate ``data`` (``DecodeError``, ``ValidationError``)."""
-
+        """Decode and validate ``data`` (``DecodeError``, ``ValidationError``;
+        ``ExitError`` once the runtime is closed)."""
+        self._check_open()
         config = self.config
         features = config.features
         data = bytes(data)
@@ -520,7 +557,9 @@ class Runtime:
     ) -> Module:
         """Link, instantiate and run start functions. Raises ``LinkError``,
         ``Trap`` (a trapping segment or start function), or
-        ``InstantiationError`` (a name already in use)."""
+        ``InstantiationError`` (a name already in use); ``ExitError`` once
+        the runtime is closed."""
+        self._check_open()
         config = config or ModuleConfig()
         name = config.name
         if name and name in self._store.modules:
@@ -575,11 +614,13 @@ class Runtime:
         return None
 
     def host_module(self, name: str) -> Any:
+        self._check_open()
         from .builder import HostModuleBuilder
 
         return HostModuleBuilder(self, name)
 
     def _add_host(self, inst: ModuleInstance) -> Module:
+        self._check_open()
         if inst.name:
             self._store.register(inst.name, inst)
         mod = Module(self, inst)
@@ -594,7 +635,13 @@ class Runtime:
 
     def close(self, exit_code: int = 0) -> None:
         """Close every module this runtime made, and write what was
-        translated to the compilation cache's directory (if it has one)."""
+        translated to the compilation cache's directory (if it has one).
+        Afterwards the runtime refuses work: compiling, instantiating and
+        building host modules raise ``ExitError`` ("runtime closed with
+        exit_code(N)"), as wazero's do. Closing again does nothing."""
+        if self._closed_with is not None:
+            return
+        self._closed_with = exit_code
         for m in list(self._modules.values()):
             m.close(exit_code)
         self._modules.clear()

@@ -236,6 +236,11 @@ def wasm_stack(tb: Any) -> list[str]:
         name = frame.f_code.co_name
         if inst is not None and name.startswith("f") and name[1:].isdigit():
             out.append(inst.debug_name(int(name[1:])))
+        elif name == "interpret":
+            # The interpreter engine's frame of one wasm function.
+            marker = frame.f_locals.get("wasm_frame")
+            if type(marker) is tuple and marker[0] is not None:
+                out.append(marker[0].debug_name(marker[1]))
         tb = tb.tb_next
     out.reverse()
     return out

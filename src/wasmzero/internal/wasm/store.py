@@ -36,7 +36,7 @@ class FunctionInstance:
     """A function: wasm (translated) or host. ``fn`` takes the parameters as
     positional raw values and returns None, one raw value, or a tuple."""
 
-    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "bind", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "bind", "api", "__weakref__")
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class FunctionInstance:
         # Host functions that receive their caller: ``bind(importer)`` returns
         # the ``fn`` to use for one importing instance (set at link time).
         self.bind: Callable[[ModuleInstance], Callable[..., Any]] | None = None
+        self.api: Any = None  # its wasmzero.Function wrapper, made once
 
     def debug_name(self) -> str:
         mod = self.module

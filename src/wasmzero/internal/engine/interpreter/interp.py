@@ -114,6 +114,7 @@ class Prepared:
 
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
+        self.index = index
         ftypes = module.func_types()
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
@@ -253,7 +254,12 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
         finally:
             _depth -= 1
 
+    frame_name = (ns.get("__wasmzero__"), prep.index)
+
     def interpret(args: tuple[Any, ...]) -> Any:
+        # Read by instance.wasm_stack for a trap's stack trace (a trap's
+        # traceback keeps this frame; nothing else reads it).
+        wasm_frame = frame_name  # noqa: F841
         locals_ = list(args[:nparams]) + list(zeros)
         st: list[Any] = []
         # Labels: (is_loop, continuation pc, stack height, branch arity)
