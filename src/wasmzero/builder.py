@@ -160,7 +160,7 @@ def _raw_adapter(
         if takes_module:
 
             def call(*args: Any) -> Any:
-                return results(fn(caller.api, list(args)))
+                return results(fn(caller.api, list(args)))  # type: ignore[union-attr]
 
         else:
 
@@ -198,7 +198,7 @@ def _typed_adapter(
         if takes_module:
 
             def call(*args: Any) -> Any:
-                return convert(fn(caller.api, *[c(a) for c, a in zip(to_py, args, strict=True)]))
+                return convert(fn(caller.api, *[c(a) for c, a in zip(to_py, args, strict=True)]))  # type: ignore[union-attr]
 
         else:
 

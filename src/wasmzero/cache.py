@@ -41,7 +41,7 @@ from binascii import crc32
 from pathlib import Path
 
 try:  # the built-in module: cheaper to import than OpenSSL's hashlib
-    from _sha256 import sha256 as _sha256
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - other Python builds
     from hashlib import sha256 as _sha256
 from typing import Any

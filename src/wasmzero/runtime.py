@@ -526,9 +526,8 @@ class Runtime:
             # this exact module, version and features) and the functions
             # translated so far: a hit skips decoding, validation and the
             # translation of those functions.
-            module = module_from_data(stored.get("module")) if stored is not None else None
-            if module is None:
-                module = _decode_and_validate(data, features, lazy)
+            restored = module_from_data(stored.get("module")) if stored is not None else None
+            module = restored or _decode_and_validate(data, features, lazy)
             code = self._engine.compile(module)
             if stored is not None:
                 code.preload(stored)
