@@ -22,6 +22,7 @@ from .internal.engine import ENGINES
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
 from .internal.wasm.instance import (
+    WASM_STACK_FRAMES,
     create_definitions,
     init_segments,
     invoke,
@@ -123,10 +124,11 @@ class Function:
     ``f.call_with_stack(list)`` is the raw fast path.
     """
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv")
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv", "_depth")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
+        self._depth = fi.module.max_call_depth if fi.module is not None else WASM_STACK_FRAMES
         self._params = fi.type.params
         self._results = fi.type.results
         self._to = [TO_RAW[t] for t in self._params]
@@ -158,7 +160,7 @@ class Function:
                 args = conv(args)
             except TypeError as e:
                 raise TypeError(f"{fi.debug_name()} takes {describe(self._params)}: {e}") from None
-        out = invoke(fi.fn, args)
+        out = invoke(fi.fn, args, self._depth)
         n = self._nres
         if n == 0:
             return None
@@ -177,7 +179,7 @@ class Function:
             raise TypeError(
                 f"{fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
             )
-        out = invoke(fi.fn, stack)
+        out = invoke(fi.fn, stack, self._depth)
         n = self._nres
         if n == 1:
             return [out]
@@ -510,6 +512,7 @@ class Runtime:
             raise InstantiationError(f"module[{name}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
+        inst.max_call_depth = self.config.max_call_depth
         if compiled.closed:
             raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)
@@ -526,7 +529,7 @@ class Runtime:
         code.instantiate(inst, segments)
         init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
-            invoke(inst.functions[module.start].fn, ())
+            invoke(inst.functions[module.start].fn, (), inst.max_call_depth)
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:
@@ -563,6 +566,7 @@ class Runtime:
         return HostModuleBuilder(self, name)
 
     def _add_host(self, inst: ModuleInstance) -> Module:
+        inst.max_call_depth = self.config.max_call_depth
         if inst.name:
             self._store.register(inst.name, inst)
         mod = Module(self, inst)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import InstantiationError
+from .callstack import DEFAULT_MAX_CALL_DEPTH
 from .types import PAGE_SIZE, FuncType, GlobalType, TableType
 
 _type_ids: dict[FuncType, int] = {}
@@ -201,6 +202,8 @@ class ModuleInstance:
         self.module_name: str | None = None  # from the name section
         self.closed = False
         self.exit_code: int | None = None
+        # Python frames a call into this instance may nest (RuntimeConfig).
+        self.max_call_depth = DEFAULT_MAX_CALL_DEPTH
         self.ns: dict[str, Any] | None = None  # namespace of translated code
         self.sys: Any = None  # internal.sys.SysContext of this instance
         self.api: Any = None  # the public wasmzero.Module wrapping this instance
