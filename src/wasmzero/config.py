@@ -30,6 +30,13 @@ class RuntimeConfig:
         features: the core features enabled; ``CoreFeatures.V2`` by default.
         memory_limit_pages: the most pages (64 KiB each) any memory may have;
             ``memory.grow`` beyond it returns -1. Default 65536 (4 GiB).
+        memory_budget: the most bytes of linear memory the runtime's memories
+            (defined, host and of every instance) may hold together; a memory
+            that would exceed it fails to instantiate (``InstantiationError``)
+            and ``memory.grow`` beyond it returns -1. A memory's bytes return
+            to the budget when it is freed. Default 8 GiB; None for no
+            budget. Memory the system cannot provide fails the same way,
+            never with a bare ``MemoryError``.
         compilation_cache: a :class:`~wasmzero.CompilationCache` shared with
             other runtimes (and processes, when it has a directory).
         custom_sections: keep custom sections so that
@@ -52,6 +59,7 @@ class RuntimeConfig:
     engine: str = "compiler"
     features: CoreFeatures = CoreFeatures.V2
     memory_limit_pages: int = 65536
+    memory_budget: int | None = 8 * 1024**3
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
     max_call_depth: int = 30_000
@@ -65,6 +73,10 @@ class RuntimeConfig:
             raise ValueError(
                 f"memory_limit_pages must be in [0, 65536], got {self.memory_limit_pages}"
             )
+        if self.memory_budget is not None and (
+            not isinstance(self.memory_budget, int) or self.memory_budget < 0
+        ):
+            raise ValueError(f"memory_budget must be None or >= 0, got {self.memory_budget!r}")
         if not isinstance(self.max_call_depth, int) or not 1 <= self.max_call_depth <= 1_000_000:
             raise ValueError(f"max_call_depth must be in [1, 1000000], got {self.max_call_depth!r}")
 

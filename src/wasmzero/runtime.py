@@ -33,6 +33,7 @@ from .internal.wasm.serial import module_from_data, module_to_data
 from .internal.wasm.store import (
     FunctionInstance,
     GlobalInstance,
+    MemoryBudget,
     MemoryInstance,
     ModuleInstance,
     Store,
@@ -459,6 +460,7 @@ class Runtime:
             raise ValueError(f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}")
         self._engine = engine()
         self._store = Store()
+        self._budget = MemoryBudget(self.config.memory_budget)
         # The open modules it made, by instance (a closed one is dropped).
         self._modules: dict[int, Module] = {}
         self._aliases: dict[str, ModuleInstance] = {}
@@ -523,7 +525,7 @@ class Runtime:
         inst_ref = [inst]
         code = compiled._code
         create_definitions(
-            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref)
+            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref), self._budget
         )
         segments = _segments()
         code.instantiate(inst, segments)

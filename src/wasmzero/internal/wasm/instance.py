@@ -23,6 +23,7 @@ from .module import MODE_ACTIVE, MODE_PASSIVE, Instr, Module
 from .store import (
     FunctionInstance,
     GlobalInstance,
+    MemoryBudget,
     MemoryInstance,
     ModuleInstance,
     Store,
@@ -136,8 +137,10 @@ def create_definitions(
     inst: ModuleInstance,
     memory_limit_pages: int,
     stub_factory: Callable[[int], Callable[..., Any]],
+    budget: MemoryBudget | None = None,
 ) -> None:
-    """Globals, tables, memories, defined functions and exports."""
+    """Globals, tables, memories (counted against ``budget``), defined
+    functions and exports."""
     types = module.types
     nimp = len(inst.functions)
     for k, tidx in enumerate(module.funcs):
@@ -148,7 +151,9 @@ def create_definitions(
     for tt in module.tables:
         inst.tables.append(TableInstance(tt))
     for mt in module.memories:
-        inst.memories.append(MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages))
+        inst.memories.append(
+            MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages, budget)
+        )
     for e in module.exports:
         obj: Any
         if e.kind == EXTERN_FUNC:

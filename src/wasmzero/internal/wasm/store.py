@@ -9,6 +9,7 @@ See https://webassembly.github.io/spec/core/exec/runtime.html
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from collections.abc import Callable
@@ -63,22 +64,87 @@ class FunctionInstance:
         return mod.debug_name(self.index)
 
 
+class MemoryBudget:
+    """The bytes of linear memory one runtime may hold at once, over all its
+    memories (``RuntimeConfig.memory_budget``; None: no budget). A memory
+    returns its bytes when it is freed."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        with self.lock:
+            if self.limit is not None and self.used + n > self.limit:
+                return False
+            self.used += n
+            return True
+
+    def give(self, n: int) -> None:
+        with self.lock:
+            self.used -= n
+
+
+def _give_back(budget: MemoryBudget, held: list[int]) -> None:
+    budget.give(held[0])
+
+
 class MemoryInstance:
     """A linear memory: a bytearray whose length is a multiple of 64 KiB.
 
     Growing extends the same bytearray in place, so translated code that
     holds it keeps working; ``max_pages`` is the smaller of the memory type's
-    maximum and the runtime's limit.
+    maximum and the runtime's limit. Its bytes count against the runtime's
+    ``budget`` while it lives; an allocation the budget or the system refuses
+    is an ``InstantiationError`` (creation) or -1 (``grow``).
     """
 
-    __slots__ = ("data", "min_pages", "max_pages", "declared_max", "views", "users", "__weakref__")
+    __slots__ = (
+        "data",
+        "min_pages",
+        "max_pages",
+        "declared_max",
+        "views",
+        "users",
+        "budget",
+        "held",
+        "__weakref__",
+    )
 
-    def __init__(self, min_pages: int, declared_max: int | None, limit_pages: int) -> None:
+    def __init__(
+        self,
+        min_pages: int,
+        declared_max: int | None,
+        limit_pages: int,
+        budget: MemoryBudget | None = None,
+    ) -> None:
         if min_pages > limit_pages:
             raise InstantiationError(
                 f"memory minimum {min_pages} pages exceeds the runtime limit of {limit_pages} pages"
             )
-        self.data = bytearray(min_pages * PAGE_SIZE)
+        size = min_pages * PAGE_SIZE
+        if budget is not None and not budget.take(size):
+            # Memories of instances no longer used may wait in reference
+            # cycles: collect them, then ask again.
+            gc.collect()
+            if not budget.take(size):
+                raise InstantiationError(
+                    f"memory of {min_pages} pages ({size} bytes) exceeds the runtime's memory "
+                    f"budget ({budget.used} of {budget.limit} bytes in use)"
+                )
+        try:
+            self.data = bytearray(size)
+        except (MemoryError, OverflowError):
+            if budget is not None:
+                budget.give(size)
+            raise InstantiationError(
+                f"cannot allocate a memory of {min_pages} pages ({size} bytes): out of memory"
+            ) from None
+        self.budget = budget
+        self.held = [size]  # bytes taken from the budget
+        if budget is not None:
+            weakref.finalize(self, _give_back, budget, self.held)
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
@@ -126,15 +192,22 @@ class MemoryInstance:
             return old
         if old + delta > self.max_pages:
             return -1
+        n = delta * PAGE_SIZE
+        budget = self.budget
+        if budget is not None and not budget.take(n):
+            return -1
         views = self.views
         for v in views.values():
             v.release()
         try:
-            self.data.extend(bytes(delta * PAGE_SIZE))
+            self.data.extend(bytes(n))
+            self.held[0] += n
         except (MemoryError, OverflowError, BufferError):
             # BufferError: a host holds a memoryview of the memory, which
             # pins its size (see wasmzero.Memory.view).
             old = -1
+            if budget is not None:
+                budget.give(n)
         if views:
             self._make_views()
             live = self._live_users()
@@ -162,7 +235,12 @@ class TableInstance:
             raise InstantiationError(
                 f"table minimum {tt.limits.min} elements exceeds the limit of {TABLE_LIMIT}"
             )
-        self.elements: list[Any] = [init] * tt.limits.min
+        try:
+            self.elements: list[Any] = [init] * tt.limits.min
+        except MemoryError:
+            raise InstantiationError(
+                f"cannot allocate a table of {tt.limits.min} elements: out of memory"
+            ) from None
         self.elem_type = tt.elem_type
         self.max = tt.limits.max
 
@@ -173,7 +251,10 @@ class TableInstance:
             return -1
         if old + delta > TABLE_LIMIT:
             return -1  # the spec allows growth to fail
-        self.elements.extend([init] * delta)
+        try:
+            self.elements.extend([init] * delta)
+        except MemoryError:
+            return -1
         return old
 
 
