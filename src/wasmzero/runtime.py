@@ -380,7 +380,9 @@ class Table:
 
 
 class Module:
-    """An instantiated module."""
+    """An instantiated module. Not safe for concurrent calls from several
+    threads: the guest's memory, globals and tables are shared by the calls
+    with no synchronisation (see :class:`Runtime`)."""
 
     def __init__(self, runtime: Runtime, inst: ModuleInstance) -> None:
         self._runtime = runtime
@@ -451,7 +453,13 @@ class Module:
 
 class Runtime:
     """Compiles and instantiates modules; closing it closes every module it
-    made."""
+    made.
+
+    Thread safety (as wazero's): a runtime may be used from many threads at
+    once -- compiling, instantiating, closing, and calling different modules;
+    each thread's call depth is its own. A :class:`Module` instance is not
+    safe for concurrent calls (its memory and globals are shared by them,
+    unsynchronised): serialise calls per instance or use one per thread."""
 
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()

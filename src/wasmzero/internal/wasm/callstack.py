@@ -106,31 +106,50 @@ def _main_stack() -> int:
     return int(soft)
 
 
+_native: list[Any] = []  # [function returning the current thread's stack size or -1]
+
+
 def _native_stack() -> int:
     """The current thread's stack size from the C library, or -1."""
+    if not _native:
+        _native.append(_native_reader())
+    return _native[0]()
+
+
+def _native_reader() -> Callable[[], int]:
+    """A function reading the current thread's stack size through ctypes
+    (glibc and musl: ``pthread_getattr_np``; macOS:
+    ``pthread_get_stacksize_np``), or one returning -1."""
     try:
         import ctypes
 
         libc = ctypes.CDLL(None)
         self_ = libc.pthread_self
         self_.restype = ctypes.c_void_p
-        if hasattr(libc, "pthread_getattr_np"):  # glibc, musl
-            attr = ctypes.create_string_buffer(512)  # > sizeof(pthread_attr_t)
-            libc.pthread_getattr_np.argtypes = (ctypes.c_void_p, ctypes.c_void_p)
-            if libc.pthread_getattr_np(self_(), attr) != 0:
-                return -1
-            size = ctypes.c_size_t()
-            rc = libc.pthread_attr_getstacksize(attr, ctypes.byref(size))
-            libc.pthread_attr_destroy(attr)
-            return size.value if rc == 0 else -1
-        if hasattr(libc, "pthread_get_stacksize_np"):  # macOS
+        if hasattr(libc, "pthread_getattr_np"):
+            getattr_np = libc.pthread_getattr_np
+            getattr_np.argtypes = (ctypes.c_void_p, ctypes.c_void_p)
+            getsize = libc.pthread_attr_getstacksize
+            destroy = libc.pthread_attr_destroy
+
+            def read() -> int:
+                attr = ctypes.create_string_buffer(512)  # > sizeof(pthread_attr_t)
+                if getattr_np(self_(), attr) != 0:
+                    return -1
+                size = ctypes.c_size_t()
+                rc = getsize(attr, ctypes.byref(size))
+                destroy(attr)
+                return size.value if rc == 0 else -1
+
+            return read
+        if hasattr(libc, "pthread_get_stacksize_np"):
             fn = libc.pthread_get_stacksize_np
             fn.argtypes = (ctypes.c_void_p,)
             fn.restype = ctypes.c_size_t
-            return int(fn(self_()))
+            return lambda: int(fn(self_()))
     except Exception:  # noqa: BLE001 - no ctypes, no libc: size unknown
-        return -1
-    return -1
+        pass
+    return lambda: -1
 
 
 def thread_capacity() -> int:
