@@ -33,6 +33,7 @@ class Generator:
     def __init__(self, rnd: random.Random) -> None:
         self.r = rnd
         self.labels = 0
+        self.loops = 0  # loops around the code being generated
         self.func = 0
 
     def const(self, t: str) -> str:
@@ -83,8 +84,9 @@ class Generator:
             if t == "i32":
                 return f"(i32.wrap_i64 {self.expr('i64', d)})"
             return f"(i64.extend_i32_{r.choice('su')} {self.expr('i32', d)})"
-        if c < 0.86 and self.func < FUNCS - 1:
-            # Calls go to later functions only: no recursion.
+        if c < 0.86 and self.func < FUNCS - 1 and not self.loops:
+            # Calls go to later functions only (no recursion), never from a
+            # loop (the callee's loops would multiply the work).
             args = f"{self.expr('i32', d)} {self.expr('i64', d)}"
             if self.func == 0 and r.random() < 0.4:
                 # The table holds f1..f3 (and null entries: traps).
@@ -132,12 +134,15 @@ class Generator:
             return f"(block {body})"
         if c < 0.87:
             self.labels += 1
+            self.loops += 1
             body = " ".join(self.stmt(depth - 1) for _ in range(body_len))
+            again = self.expr("i32", 1)
+            self.loops -= 1
             self.labels -= 1
             return (
                 "(loop (if (i32.eqz (local.get 4)) (then (return (i32.const -7))))"
                 f" (local.set 4 (i32.sub (local.get 4) (i32.const 1))) {body}"
-                f" (br_if 0 {self.expr('i32', 1)}))"
+                f" (br_if 0 {again}))"
             )
         self.labels += 1
         then = " ".join(self.stmt(depth - 1) for _ in range(body_len))

@@ -56,6 +56,13 @@ def run_engine(engine: str, data: bytes) -> None:
         "host's own recursion": outcome(lambda: f("call_own")(1)),
         "after": outcome(lambda: f("down")(100)),
     }
+    # The caller's own recursion limit high (3.10: its frames use the C
+    # stack too, so the call needs a bigger stack than the thread's).
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)
+    results["high limit forever"] = outcome(lambda: f("forever")(1))
+    results["high limit host round trips forever"] = outcome(lambda: f("rec")(-1))
+    sys.setrecursionlimit(old)
     for name, out in results.items():
         print(f"{engine} {name}: {out}", flush=True)
     rt.close()

@@ -56,7 +56,8 @@ MIN_LEFT = MIN_HOST_DEPTH * HOST_FRAME
 # Left for the caller's own C frames, the host's work at the deepest point and
 # exception handling: RESERVE plus 1/16 of the stack.
 RESERVE = 64 * 1024
-# Stack of the worker threads that run calls from small-stack threads.
+# Stack of the worker threads that run calls from small-stack threads (more
+# where the frames need it: CPython 3.10 with a high recursion limit).
 WORKER_STACK = 32 * 1024 * 1024
 
 
@@ -233,8 +234,9 @@ def run_outermost(
     _release()
     left = cap - (r[1] + room) * PY_FRAME
     if left < MIN_LEFT:
+        need = (r[1] + room) * PY_FRAME + MIN_LEFT
         _lower_limit()
-        return _elsewhere(st, cap, room, fn, args, max_depth, on_failure)
+        return _elsewhere(st, cap, room, need, fn, args, max_depth, on_failure)
     st.depth = 1
     st.left = left
     try:
@@ -258,15 +260,17 @@ def _elsewhere(
     st: CallState,
     cap: int,
     room: int,
+    need: int,
     fn: Callable[..., Any],
     args: Any,
     max_depth: int,
     on_failure: Callable[[Any], Any],
 ) -> Any:
-    """The outermost call of a thread whose stack is too small or unknown:
-    on a worker thread, or here with what there is when none can start."""
+    """The outermost call of a thread whose stack is too small or unknown
+    (``need``: the usable bytes the call wants): on a worker thread, or here
+    with what there is when none can start."""
     if threading.current_thread().name != _WORKER_NAME:
-        ran, out = _on_worker(fn, args, max_depth, on_failure)
+        ran, out = _on_worker(need, fn, args, max_depth, on_failure)
         if ran:
             return out
     saved = _raise_limit(room)
@@ -289,26 +293,25 @@ def _elsewhere(
 # -- workers with a known stack ---------------------------------------------------
 
 _WORKER_NAME = "wasmzero-call"
-_idle: queue.SimpleQueue = queue.SimpleQueue()
 _create_lock = threading.Lock()
+_idle: list[_Worker] = []  # under _create_lock
 MAX_IDLE_WORKERS = 4
-_idle_count = [0]
 
 
 class _Worker:
-    """A daemon thread with a WORKER_STACK stack that runs one call at a
-    time for threads whose own stack is too small or unknown."""
+    """A daemon thread with a large stack (at least WORKER_STACK) that runs
+    one call at a time for threads whose own stack is too small or
+    unknown."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack: int) -> None:
+        self.stack = stack
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._loop, name=_WORKER_NAME, daemon=True)
 
     def _loop(self) -> None:
-        current().capacity = _usable(WORKER_STACK)
+        current().capacity = _usable(self.stack)
         while True:
             job = self.jobs.get()
-            if job is None:
-                return
             call, box, done = job
             try:
                 box.append((True, call()))
@@ -318,27 +321,27 @@ class _Worker:
                 del call, job
                 done.set()
             with _create_lock:
-                if _idle_count[0] >= MAX_IDLE_WORKERS:
+                if len(_idle) >= MAX_IDLE_WORKERS:
                     return
-                _idle_count[0] += 1
-            _idle.put(self)
+                _idle.append(self)
 
 
-def _take_worker() -> _Worker | None:
-    try:
-        w = _idle.get_nowait()
-        with _create_lock:
-            _idle_count[0] -= 1
-        return w
-    except queue.Empty:
-        pass
-    w = _Worker()
+def _take_worker(need: int) -> _Worker | None:
+    """An idle worker whose stack holds ``need`` usable bytes, or a new one;
+    None when no thread can start."""
     with _create_lock:
+        for k, w in enumerate(_idle):
+            if _usable(w.stack) >= need:
+                return _idle.pop(k)
+        stack = WORKER_STACK
+        while _usable(stack) < need:
+            stack *= 2
+        w = _Worker(stack)
         old = threading.stack_size()
         try:
-            threading.stack_size(WORKER_STACK)
+            threading.stack_size(stack)
             w.thread.start()
-        except (RuntimeError, ValueError, MemoryError):
+        except (RuntimeError, ValueError, MemoryError, OverflowError):
             return None
         finally:
             threading.stack_size(old)
@@ -346,11 +349,15 @@ def _take_worker() -> _Worker | None:
 
 
 def _on_worker(
-    fn: Callable[..., Any], args: Any, max_depth: int, on_failure: Callable[[Any], Any]
+    need: int,
+    fn: Callable[..., Any],
+    args: Any,
+    max_depth: int,
+    on_failure: Callable[[Any], Any],
 ) -> tuple[bool, Any]:
     """Run the call on a worker (with the caller's context variables);
     (False, None) when no worker could be started."""
-    w = _take_worker()
+    w = _take_worker(need)
     if w is None:
         return False, None
     ctx = contextvars.copy_context()

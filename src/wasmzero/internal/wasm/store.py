@@ -66,28 +66,51 @@ class FunctionInstance:
 
 class MemoryBudget:
     """The bytes of linear memory one runtime may hold at once, over all its
-    memories (``RuntimeConfig.memory_budget``; None: no budget). A memory
-    returns its bytes when it is freed."""
+    memories (``RuntimeConfig.memory_budget``; None: no budget).
+
+    Each memory registers a weak reference and a one-element list of the
+    bytes it holds; what is in use is the sum over the memories still alive,
+    counted when asked (no callback runs when a memory is freed: finalizers
+    run at arbitrary points, even at the recursion limit, and may fail)."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
-        self.used = 0
         self.lock = threading.Lock()
+        self.entries: list[tuple[weakref.ref, list[int]]] = []
 
-    def take(self, n: int) -> bool:
+    def _used(self) -> int:
+        live = [(ref, held) for ref, held in self.entries if ref() is not None]
+        self.entries = live
+        return sum(held[0] for _, held in live)
+
+    @property
+    def used(self) -> int:
         with self.lock:
-            if self.limit is not None and self.used + n > self.limit:
+            return self._used()
+
+    def register(self, memory: Any, n: int) -> list[int] | None:
+        """Count ``n`` bytes for ``memory`` (alive); the list holding its
+        count, or None when the budget would be exceeded."""
+        held = [n]
+        if self.limit is None:
+            return held
+        with self.lock:
+            if self._used() + n > self.limit:
+                return None
+            self.entries.append((weakref.ref(memory), held))
+        return held
+
+    def grow(self, held: list[int], n: int) -> bool:
+        """Count ``n`` more bytes for the memory holding ``held``."""
+        with self.lock:
+            if self.limit is not None and self._used() + n > self.limit:
                 return False
-            self.used += n
+            held[0] += n
             return True
 
-    def give(self, n: int) -> None:
+    def shrink(self, held: list[int], n: int) -> None:
         with self.lock:
-            self.used -= n
-
-
-def _give_back(budget: MemoryBudget, held: list[int]) -> None:
-    budget.give(held[0])
+            held[0] -= n
 
 
 class MemoryInstance:
@@ -124,27 +147,29 @@ class MemoryInstance:
                 f"memory minimum {min_pages} pages exceeds the runtime limit of {limit_pages} pages"
             )
         size = min_pages * PAGE_SIZE
-        if budget is not None and not budget.take(size):
-            # Memories of instances no longer used may wait in reference
-            # cycles: collect them, then ask again.
-            gc.collect()
-            if not budget.take(size):
+        held = [size]
+        if budget is not None:
+            got = budget.register(self, size)
+            if got is None:
+                # Memories of instances no longer used may wait in reference
+                # cycles: collect them, then ask again.
+                gc.collect()
+                got = budget.register(self, size)
+            if got is None:
                 raise InstantiationError(
                     f"memory of {min_pages} pages ({size} bytes) exceeds the runtime's memory "
                     f"budget ({budget.used} of {budget.limit} bytes in use)"
                 )
+            held = got
         try:
             self.data = bytearray(size)
         except (MemoryError, OverflowError):
-            if budget is not None:
-                budget.give(size)
+            held[0] = 0
             raise InstantiationError(
                 f"cannot allocate a memory of {min_pages} pages ({size} bytes): out of memory"
             ) from None
         self.budget = budget
-        self.held = [size]  # bytes taken from the budget
-        if budget is not None:
-            weakref.finalize(self, _give_back, budget, self.held)
+        self.held = held  # bytes counted in the budget
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
@@ -194,20 +219,19 @@ class MemoryInstance:
             return -1
         n = delta * PAGE_SIZE
         budget = self.budget
-        if budget is not None and not budget.take(n):
+        if budget is not None and not budget.grow(self.held, n):
             return -1
         views = self.views
         for v in views.values():
             v.release()
         try:
             self.data.extend(bytes(n))
-            self.held[0] += n
         except (MemoryError, OverflowError, BufferError):
             # BufferError: a host holds a memoryview of the memory, which
             # pins its size (see wasmzero.Memory.view).
             old = -1
             if budget is not None:
-                budget.give(n)
+                budget.shrink(self.held, n)
         if views:
             self._make_views()
             live = self._live_users()
