@@ -12,7 +12,9 @@ runtime given the cache returns the same compiled code, so functions are
 translated once. On disk, each module's translated functions are stored as
 one file named by a hash of the module bytes and of everything the
 translation depends on (wasmzero version and engine sources, Python
-implementation and version, features). See RATIONALE.md for why the format
+implementation and version, features). The file grows run by run: a
+runtime adds the functions it translated when it closes, so a program's
+first run translates only what it runs, as ``--no-cache`` does. See RATIONALE.md for why the format
 is safe to read back.
 """
 
@@ -156,6 +158,16 @@ class CompilationCache:
         if not isinstance(codes, dict):
             return None
         return codes
+
+    def add_code(self, key: str, codes: dict[Any, Any]) -> None:
+        """Merge ``codes`` into the disk entry for ``key`` (what another
+        process stored since this one read it is kept, unless both wrote at
+        the same moment: then one's additions wait for a later run)."""
+        if self.directory is None:
+            return
+        stored = self.load_code(key) or {}
+        stored.update(codes)
+        self.store_code(key, stored)
 
     def store_code(self, key: str, codes: dict[Any, Any]) -> None:
         """Write atomically (a temporary file renamed over the target), so

@@ -188,6 +188,7 @@ class _Timeout:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import ModuleConfig
+    from .imports import gojs
     from .imports import wasi_snapshot_preview1 as wasi
 
     with open(args.file, "rb") as f:
@@ -217,7 +218,13 @@ def _run(args: argparse.Namespace) -> int:
         if args.timeout:
             timer = _Timeout(args.timeout, args.file)
         try:
-            rt.instantiate_module(compiled, config)
+            if gojs.is_gojs(compiled):
+                gojs.run(rt, compiled, config)
+            else:
+                rt.instantiate_module(compiled, config)
+        except gojs.GoError as e:
+            print(f"error: {args.file}: {e}", file=sys.stderr)
+            return e.exit_code
         except ExitError as e:
             return e.exit_code
         except KeyboardInterrupt:
@@ -239,6 +246,7 @@ def _compile(args: argparse.Namespace) -> int:
         data = f.read()
     rt = _runtime(args)
     compiled = rt.compile_module(data)
+    compiled._code.translate_all()  # validates every body of a lazy module too
     n = len(compiled._module.funcs)
     directory = _cache_dir(args)
     where = f" into {directory}" if directory else " (no cache: nothing kept)"
@@ -258,9 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p_run = sub.add_parser(
         "run",
-        help="run a WASI program",
-        description="Run a WebAssembly program (WASI preview1) with real stdio, clocks and "
-        "random. The exit code is the guest's.",
+        help="run a WASI program (or a Go GOOS=js program)",
+        description="Run a WebAssembly program (WASI preview1, or Go's GOOS=js through the "
+        "gojs host) with real stdio, clocks and random. The exit code is the guest's.",
     )
     p_run.add_argument(
         "--mount",

@@ -54,6 +54,13 @@ class RuntimeConfig:
             frames apply: 10,000 translated calls, about 3,600 interpreted).
             The outermost call's runtime decides for calls nested in it
             (wasm -> host -> wasm). See "Threads" in the README.
+        lazy_validation: decode and validate each function body when it is
+            first used rather than at compile time: an invalid body then
+            raises ``ValidationError`` at its function's first call, before
+            it runs (everything else is still validated at compile time).
+            ``None`` (default) does so for modules whose code section is
+            1 MiB or more, where compiling everything up front costs seconds;
+            ``False`` validates every module whole at compile time.
     """
 
     engine: str = "compiler"
@@ -63,6 +70,7 @@ class RuntimeConfig:
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
     max_call_depth: int = 30_000
+    lazy_validation: bool | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
         """A copy with the given fields changed (the config is read-only)."""

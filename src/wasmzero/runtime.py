@@ -471,6 +471,8 @@ class Runtime:
         self._budget = MemoryBudget(self.config.memory_budget)
         # The open modules it made, by instance (a closed one is dropped).
         self._modules: dict[int, Module] = {}
+        # Compiled modules whose translations go to a disk cache at close.
+        self._persist: dict[str, tuple[Any, _Module, Any]] = {}
         self._aliases: dict[str, ModuleInstance] = {}
 
     def __enter__(self) -> Runtime:
@@ -486,29 +488,43 @@ class Runtime:
         features = config.features
         data = bytes(data)
         cache = config.compilation_cache
+        lazy = config.lazy_validation
         if cache is None:
-            module = _decode_and_validate(data, features)
+            module = _decode_and_validate(data, features, lazy)
             return CompiledModule(module, self._engine.compile(module), config.custom_sections)
-        key = cache.key(data, features, config.engine)
+        key = cache.key(data, features, f"{config.engine}/lazy={lazy}")
         entry = cache.get(key)
         if entry is None:
             stored = cache.load_code(key)
             # A disk entry holds the module as decoded and validated (for
-            # this exact module, version and features) and its translated
-            # functions: a hit skips decoding, validation and translation.
+            # this exact module, version and features) and the functions
+            # translated so far: a hit skips decoding, validation and the
+            # translation of those functions.
             module = module_from_data(stored.get("module")) if stored is not None else None
             if module is None:
-                module = _decode_and_validate(data, features)
+                module = _decode_and_validate(data, features, lazy)
             code = self._engine.compile(module)
             if stored is not None:
                 code.preload(stored)
-            if cache.directory is not None and (stored is None or "module" not in stored):
-                codes: dict[Any, Any] = dict(code.translate_all())
-                codes["module"] = module_to_data(module)
-                cache.store_code(key, codes)
             entry = cache.put(key, (module, code))
         module, code = entry
+        if cache.directory is not None:
+            self._persist[key] = (cache, module, code)
         return CompiledModule(module, code, config.custom_sections)
+
+    def _save_translations(self) -> None:
+        """Add what this runtime's modules translated to their disk cache
+        entries (the cache grows with each run: nothing is translated only
+        to be stored)."""
+        for key, (cache, module, code) in self._persist.items():
+            new = code.unsaved()
+            extra: dict[Any, Any] = {}
+            if not code.module_saved and not module.lazy_bodies:
+                extra["module"] = module_to_data(module)
+            if new or extra:
+                cache.add_code(key, {**new, **extra})
+                code.mark_saved(new)
+        self._persist.clear()
 
     def instantiate_module(
         self, compiled: CompiledModule, config: ModuleConfig | None = None
@@ -590,17 +606,20 @@ class Runtime:
         self._modules.pop(id(inst), None)
 
     def close(self, exit_code: int = 0) -> None:
+        """Close every module this runtime made, and write what was
+        translated to the compilation cache's directory (if it has one)."""
         for m in list(self._modules.values()):
             m.close(exit_code)
         self._modules.clear()
+        self._save_translations()
 
 
-def _decode_and_validate(data: bytes, features: CoreFeatures) -> _Module:
+def _decode_and_validate(data: bytes, features: CoreFeatures, lazy: bool | None) -> _Module:
     # Imported here: a warm disk-cache hit needs neither.
     from .internal.binary.decoder import decode_module
     from .internal.wasm.validation import validate_module
 
-    module = decode_module(data, features)
+    module = decode_module(data, features, lazy)
     validate_module(module, features)
     return module
 

@@ -38,6 +38,8 @@ class SysContext:
         walltime(), nanotime(): nanoseconds; nanosleep(ns); random(n) -> bytes.
         fs: per-instance filesystem state owned by the WASI implementation
             (its file descriptor table), created on first use.
+        host_state: per-instance state of other host modules, by module name
+            (the ``gojs`` host keeps its JavaScript value table here).
     """
 
     __slots__ = (
@@ -52,6 +54,7 @@ class SysContext:
         "nanosleep",
         "random",
         "fs",
+        "host_state",
     )
 
     def __init__(self, config: ModuleConfig) -> None:
@@ -72,3 +75,4 @@ class SysContext:
         self.nanosleep: Callable[[int], None] = config.nanosleep or (lambda ns: None)
         self.random: Callable[[int], bytes] = config.random or _fake_random_source()
         self.fs: Any = None
+        self.host_state: dict[str, Any] = {}

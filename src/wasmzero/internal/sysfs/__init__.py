@@ -6,6 +6,6 @@ See :mod:`.fs` (the table and open files) and :mod:`.path` (resolution).
 """
 
 from .fs import FileEntry, FSContext, SandboxError
-from .path import resolve
+from .path import walk, walk_parent
 
-__all__ = ["FSContext", "FileEntry", "SandboxError", "resolve"]
+__all__ = ["FSContext", "FileEntry", "SandboxError", "walk", "walk_parent"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..wasip1 import consts as C
 from .path import SandboxError
+from .path import supported as path_supported
 
 __all__ = ["FileEntry", "FSContext", "SandboxError"]
 
@@ -19,9 +20,9 @@ KIND_DIR = 3
 class FileEntry:
     """One open guest file descriptor.
 
-    ``host_fd`` is the host descriptor (-1 for stdio); ``stream`` the stdio
-    file object (or None); ``host_path`` the host path (for directories, the
-    base that guest paths resolve against); ``preopen`` the guest name of a
+    ``host_fd`` is the host descriptor (-1 for stdio; for a directory, the
+    one guest paths are resolved against, never a path string); ``stream``
+    the stdio file object (or None); ``preopen`` the guest name of a
     pre-opened directory, else None.
     """
 
@@ -29,7 +30,6 @@ class FileEntry:
         "kind",
         "host_fd",
         "stream",
-        "host_path",
         "preopen",
         "read_only",
         "fdflags",
@@ -44,7 +44,6 @@ class FileEntry:
         kind: int,
         host_fd: int = -1,
         stream: Any = None,
-        host_path: str = "",
         preopen: bytes | None = None,
         read_only: bool = False,
         fdflags: int = 0,
@@ -55,7 +54,6 @@ class FileEntry:
         self.kind = kind
         self.host_fd = host_fd
         self.stream = stream
-        self.host_path = host_path
         self.preopen = preopen
         self.read_only = read_only
         self.fdflags = fdflags
@@ -94,6 +92,11 @@ class FSContext:
             ft = _stdio_filetype(stream)
             rights = C.RIGHTS_STDIO if ft == C.FILETYPE_CHARACTER_DEVICE else C.RIGHTS_FILE
             self.entries[fd] = FileEntry(kind, stream=stream, rights_base=rights, filetype=ft)
+        if sys.mounts and not path_supported():
+            raise ValueError(
+                "cannot mount directories: this platform cannot open files relative to a "
+                "directory descriptor (dir_fd, O_NOFOLLOW), which the sandbox requires"
+            )
         for mount in sys.mounts:
             host = os.path.realpath(mount.host_dir)
             guest = mount.guest_path or "/"
@@ -119,7 +122,6 @@ class FSContext:
             self.entries[len(self.entries)] = FileEntry(
                 KIND_DIR,
                 host_fd=hfd,
-                host_path=host,
                 preopen=guest.encode(),
                 read_only=mount.read_only,
                 rights_base=rights,

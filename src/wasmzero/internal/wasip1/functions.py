@@ -16,7 +16,7 @@ from typing import Any
 
 from ...errors import ExitError
 from ..sysfs.fs import KIND_DIR, KIND_FILE, KIND_STDIN, KIND_STDOUT, FileEntry, get_fs
-from ..sysfs.path import SandboxError, resolve, split_parent
+from ..sysfs.path import SandboxError, is_dir_at, walk, walk_parent
 from . import consts as C
 from . import errno as E
 
@@ -683,7 +683,8 @@ def _listing(e: FileEntry) -> list[tuple[bytes, int, int]]:
     st = os.fstat(e.host_fd)
     out.append((b".", st.st_ino, C.FILETYPE_DIRECTORY))
     try:
-        pst = os.stat(os.path.dirname(e.host_path) if e.preopen is None else e.host_path)
+        # A pre-open's parent is outside the sandbox: report the pre-open.
+        pst = st if e.preopen is not None else os.stat("..", dir_fd=e.host_fd)
         out.append((b"..", pst.st_ino, C.FILETYPE_DIRECTORY))
     except OSError:
         out.append((b"..", 0, C.FILETYPE_DIRECTORY))
@@ -752,18 +753,18 @@ def _path(mem: bytearray, ptr: int, n: int) -> bytes:
     return _read_bytes(mem, ptr, n)
 
 
-@_guard
-def path_open(caller: Any, stack: list) -> list:
-    fd, dirflags, p, plen, oflags, base, inheriting, fdflags, out_ptr = stack
-    d = _dir(caller, fd)
-    mem = _mem(caller)
-    path = _path(mem, p, plen)
-    if out_ptr + 4 > len(mem):
-        return _EFAULT
-    if oflags & ~0xF or fdflags & ~0x1F:
-        return _EINVAL
-    follow = bool(dirflags & C.LOOKUP_SYMLINK_FOLLOW)
-    host = resolve(d.host_path, path, follow)
+def _open_at(
+    d: FileEntry,
+    parent: int,
+    name: str,
+    follow: bool,
+    oflags: int,
+    base: int,
+    inheriting: int,
+    fdflags: int,
+) -> FileEntry | list:
+    """path_open's work once the path is resolved: the new entry, or an
+    errno result."""
     want_write = bool(
         base & (C.RIGHT_FD_WRITE | C.RIGHT_FD_ALLOCATE | C.RIGHT_FD_FILESTAT_SET_SIZE)
     )
@@ -777,10 +778,10 @@ def path_open(caller: Any, stack: list) -> list:
         or fdflags & C.FDFLAGS_APPEND
     ):
         # Creating or truncating is refused; so is opening for write.
-        if oflags & C.OFLAGS_CREAT and not oflags & C.OFLAGS_EXCL and os.path.isdir(host):
+        if oflags & C.OFLAGS_CREAT and not oflags & C.OFLAGS_EXCL and is_dir_at(parent, name):
             return _EISDIR
         return _EROFS
-    if not want_dir and not oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC) and os.path.isdir(host):
+    if not want_dir and not oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC) and is_dir_at(parent, name):
         # A directory opened without O_DIRECTORY: read-only, or EISDIR for write.
         if base & C.RIGHT_FD_WRITE and not base & C.RIGHT_FD_READDIR:
             return _EISDIR
@@ -813,7 +814,7 @@ def path_open(caller: Any, stack: list) -> list:
     else:
         flags |= os.O_RDONLY
     try:
-        hfd = os.open(host, flags, 0o666)
+        hfd = os.open(name, flags, 0o666, dir_fd=parent)
     except OSError as exc:
         if exc.errno == _errno.ELOOP and not follow:
             # O_NOFOLLOW on a symlink: ELOOP, as in POSIX and wasmtime.
@@ -831,7 +832,6 @@ def path_open(caller: Any, stack: list) -> list:
         entry = FileEntry(
             KIND_DIR,
             host_fd=hfd,
-            host_path=host,
             read_only=d.read_only,
             fdflags=fdflags,
             rights_base=base & d.rights_inheriting,
@@ -842,13 +842,30 @@ def path_open(caller: Any, stack: list) -> list:
         entry = FileEntry(
             KIND_FILE,
             host_fd=hfd,
-            host_path=host,
             read_only=d.read_only,
             fdflags=fdflags,
             rights_base=base & d.rights_inheriting,
             rights_inheriting=inheriting & d.rights_inheriting,
             filetype=_filetype_of(st.st_mode),
         )
+    return entry
+
+
+@_guard
+def path_open(caller: Any, stack: list) -> list:
+    fd, dirflags, p, plen, oflags, base, inheriting, fdflags, out_ptr = stack
+    d = _dir(caller, fd)
+    mem = _mem(caller)
+    path = _path(mem, p, plen)
+    if out_ptr + 4 > len(mem):
+        return _EFAULT
+    if oflags & ~0xF or fdflags & ~0x1F:
+        return _EINVAL
+    follow = bool(dirflags & C.LOOKUP_SYMLINK_FOLLOW)
+    with walk(d.host_fd, path, follow) as (parent, name):
+        entry = _open_at(d, parent, name, follow, oflags, base, inheriting, fdflags)
+        if isinstance(entry, list):
+            return entry
     newfd = get_fs(caller._inst.sys).add(entry)
     _U32.pack_into(mem, out_ptr, newfd)
     return _OK
@@ -858,10 +875,10 @@ def path_open(caller: Any, stack: list) -> list:
 def path_create_directory(caller: Any, stack: list) -> list:
     d = _dir(caller, stack[0])
     path = _path(_mem(caller), stack[1], stack[2])
-    parent, name = split_parent(d.host_path, path)
-    if d.read_only:
-        return _EROFS
-    os.mkdir(os.path.join(parent, name), 0o777)
+    with walk_parent(d.host_fd, path) as (parent, name):
+        if d.read_only:
+            return _EROFS
+        os.mkdir(name, 0o777, dir_fd=parent)
     return _OK
 
 
@@ -870,8 +887,9 @@ def path_filestat_get(caller: Any, stack: list) -> list:
     d = _dir(caller, stack[0])
     mem = _mem(caller)
     path = _path(mem, stack[2], stack[3])
-    host = resolve(d.host_path, path, bool(stack[1] & C.LOOKUP_SYMLINK_FOLLOW))
-    _put_filestat(mem, stack[4], os.lstat(host))
+    with walk(d.host_fd, path, bool(stack[1] & C.LOOKUP_SYMLINK_FOLLOW)) as (parent, name):
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    _put_filestat(mem, stack[4], st)
     return _OK
 
 
@@ -880,14 +898,14 @@ def path_filestat_set_times(caller: Any, stack: list) -> list:
     d = _dir(caller, stack[0])
     path = _path(_mem(caller), stack[2], stack[3])
     follow = bool(stack[1] & C.LOOKUP_SYMLINK_FOLLOW)
-    host = resolve(d.host_path, path, follow)
-    st = os.lstat(host)
-    if d.read_only:
-        return _EROFS
-    t = _times(caller._inst.sys, st, stack[4], stack[5], stack[6])
-    if isinstance(t, int):
-        return [t]
-    os.utime(host, ns=t, follow_symlinks=False)
+    with walk(d.host_fd, path, follow) as (parent, name):
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if d.read_only:
+            return _EROFS
+        t = _times(caller._inst.sys, st, stack[4], stack[5], stack[6])
+        if isinstance(t, int):
+            return [t]
+        os.utime(name, ns=t, dir_fd=parent, follow_symlinks=False)
     return _OK
 
 
@@ -899,13 +917,19 @@ def path_link(caller: Any, stack: list) -> list:
     mem = _mem(caller)
     old = _path(mem, op, olen)
     new = _path(mem, np_, nlen)
-    src = resolve(od.host_path, old, bool(old_flags & C.LOOKUP_SYMLINK_FOLLOW))
-    parent, name = split_parent(nd.host_path, new)
-    if nd.read_only or od.read_only:
-        return _EROFS
-    if os.path.isdir(src) and not os.path.islink(src):
-        return [E.EPERM]
-    os.link(src, os.path.join(parent, name), follow_symlinks=False)
+    follow = bool(old_flags & C.LOOKUP_SYMLINK_FOLLOW)
+    with (
+        walk(od.host_fd, old, follow) as (sdir, sname),
+        walk_parent(nd.host_fd, new) as (
+            ddir,
+            dname,
+        ),
+    ):
+        if nd.read_only or od.read_only:
+            return _EROFS
+        if is_dir_at(sdir, sname):
+            return [E.EPERM]
+        os.link(sname, dname, src_dir_fd=sdir, dst_dir_fd=ddir, follow_symlinks=False)
     return _OK
 
 
@@ -915,8 +939,8 @@ def path_readlink(caller: Any, stack: list) -> list:
     mem = _mem(caller)
     path = _path(mem, stack[1], stack[2])
     buf, buf_len, used_ptr = stack[3], stack[4], stack[5]
-    host = resolve(d.host_path, path, False)
-    target = os.fsencode(os.readlink(host))
+    with walk(d.host_fd, path, False) as (parent, name):
+        target = os.fsencode(os.readlink(name, dir_fd=parent))
     if buf + buf_len > len(mem) or used_ptr + 4 > len(mem):
         return _EFAULT
     n = min(len(target), buf_len)
@@ -929,14 +953,13 @@ def path_readlink(caller: Any, stack: list) -> list:
 def path_remove_directory(caller: Any, stack: list) -> list:
     d = _dir(caller, stack[0])
     path = _path(_mem(caller), stack[1], stack[2])
-    parent, name = split_parent(d.host_path, path)
-    target = os.path.join(parent, name)
-    st = os.lstat(target)
-    if not _stat.S_ISDIR(st.st_mode):
-        return _ENOTDIR
-    if d.read_only:
-        return _EROFS
-    os.rmdir(target)
+    with walk_parent(d.host_fd, path) as (parent, name):
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if not _stat.S_ISDIR(st.st_mode):
+            return _ENOTDIR
+        if d.read_only:
+            return _EROFS
+        os.rmdir(name, dir_fd=parent)
     return _OK
 
 
@@ -944,17 +967,24 @@ def path_remove_directory(caller: Any, stack: list) -> list:
 def path_unlink_file(caller: Any, stack: list) -> list:
     d = _dir(caller, stack[0])
     path = _path(_mem(caller), stack[1], stack[2])
-    parent, name = split_parent(d.host_path, path)
-    target = os.path.join(parent, name)
-    st = os.lstat(target)
-    if _stat.S_ISDIR(st.st_mode):
-        return _EISDIR
-    if path.endswith(b"/"):
-        return _ENOTDIR
-    if d.read_only:
-        return _EROFS
-    os.unlink(target)
+    with walk_parent(d.host_fd, path) as (parent, name):
+        st = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if _stat.S_ISDIR(st.st_mode):
+            return _EISDIR
+        if path.endswith(b"/"):
+            return _ENOTDIR
+        if d.read_only:
+            return _EROFS
+        os.unlink(name, dir_fd=parent)
     return _OK
+
+
+def _lexists_at(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 @_guard
@@ -963,19 +993,24 @@ def path_rename(caller: Any, stack: list) -> list:
     od = _dir(caller, fd)
     nd = _dir(caller, new_fd)
     mem = _mem(caller)
-    oparent, oname = split_parent(od.host_path, _path(mem, op, olen))
-    nparent, nname = split_parent(nd.host_path, _path(mem, np_, nlen))
-    src = os.path.join(oparent, oname)
-    os.lstat(src)
-    if od.read_only or nd.read_only:
-        return _EROFS
-    dst = os.path.join(nparent, nname)
-    if os.path.isdir(src) and not os.path.islink(src):
-        if os.path.lexists(dst) and not os.path.isdir(dst):
-            return _ENOTDIR
-    elif os.path.isdir(dst) and not os.path.islink(dst):
-        return _EISDIR
-    os.rename(src, dst)
+    old = _path(mem, op, olen)
+    new = _path(mem, np_, nlen)
+    with (
+        walk_parent(od.host_fd, old) as (sdir, sname),
+        walk_parent(nd.host_fd, new) as (
+            ddir,
+            dname,
+        ),
+    ):
+        os.stat(sname, dir_fd=sdir, follow_symlinks=False)
+        if od.read_only or nd.read_only:
+            return _EROFS
+        if is_dir_at(sdir, sname):
+            if _lexists_at(ddir, dname) and not is_dir_at(ddir, dname):
+                return _ENOTDIR
+        elif is_dir_at(ddir, dname):
+            return _EISDIR
+        os.rename(sname, dname, src_dir_fd=sdir, dst_dir_fd=ddir)
     return _OK
 
 
@@ -985,15 +1020,15 @@ def path_symlink(caller: Any, stack: list) -> list:
     d = _dir(caller, fd)
     mem = _mem(caller)
     target = _path(mem, op, olen)
-    parent, name = split_parent(d.host_path, _path(mem, np_, nlen))
-    if target.startswith(b"/"):
-        # An absolute target could only ever point outside the sandbox.
-        return [E.EPERM]
-    if b"\0" in target:
-        return _EINVAL
-    if d.read_only:
-        return _EROFS
-    os.symlink(os.fsdecode(target), os.path.join(parent, name))
+    with walk_parent(d.host_fd, _path(mem, np_, nlen)) as (parent, name):
+        if target.startswith(b"/"):
+            # An absolute target could only ever point outside the sandbox.
+            return [E.EPERM]
+        if b"\0" in target:
+            return _EINVAL
+        if d.read_only:
+            return _EROFS
+        os.symlink(os.fsdecode(target), name, dir_fd=parent)
     return _OK
 
 

@@ -91,6 +91,40 @@ class Code:
     size: int = 0
 
 
+class LazyCode(Code):
+    """A function body made on first use: ``load()`` returns its instruction
+    list (decoding it from the module's bytes and validating it, or reading
+    it back from the cache). Until something reads ``body``, the function
+    costs only its locals; if ``load`` raises (a ``DecodeError`` or
+    ``ValidationError`` of that body), every read raises it again."""
+
+    def __init__(self, locals: tuple[int, ...], offset: int, size: int, load: Any) -> None:
+        self.locals = locals
+        self.offset = offset
+        self.size = size
+        self.load = load
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "body":
+            raise AttributeError(name)
+        body = self.load()
+        self.body = body
+        self.load = None
+        return body
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Code):
+            return NotImplemented
+        return (self.locals, self.body, self.offset, self.size) == (
+            other.locals,
+            other.body,
+            other.offset,
+            other.size,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @record
 class FuncInfo:
     """What validation learns about a function body that engines use."""
@@ -133,6 +167,9 @@ class Module:
     uses_simd: bool = False
     # Which section ids were present (for validation of data.count etc.).
     section_ids: tuple[int, ...] = ()
+    # Function bodies are decoded and validated on first use (LazyCode):
+    # set for large modules (see decoder.LAZY_CODE_SIZE).
+    lazy_bodies: bool = False
     # Filled by validation: per defined function, what the engines need.
     func_info: list[Any] = default_factory(list)
     # Filled by validation: function indices referenced outside function bodies

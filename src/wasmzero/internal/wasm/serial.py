@@ -13,7 +13,7 @@ from typing import Any
 from . import module as _m
 from . import types as _t
 
-FORMAT = 2
+FORMAT = 3
 
 _CLASSES: dict[str, type] = {
     cls.__name__: cls
@@ -49,42 +49,25 @@ def _is_code(x: list) -> bool:
     return bool(x) and type(x[0]) is tuple and len(x[0]) == 3 and type(x[0][0]) is int
 
 
-class _LazyCode(_m.Code):
-    """A function body read back from the cache: its instruction list stays
-    marshalled until something reads ``body`` (a cached run translates
-    nothing, so most bodies are never unmarshalled: a tenth of its
-    start-up)."""
+def _unmarshal_body(blob: bytes) -> Any:
+    """A body read back from the cache stays marshalled until something
+    reads it (a cached run translates nothing, so most bodies are never
+    unmarshalled: a tenth of its start-up)."""
 
-    def __init__(self, locals: tuple[int, ...], blob: bytes, offset: int, size: int) -> None:
-        self.locals = locals
-        self.offset = offset
-        self.size = size
-        self._blob = blob
-
-    def __getattr__(self, name: str) -> Any:
-        if name != "body":
-            raise AttributeError(name)
-        body = marshal.loads(self._blob)  # bytes this module wrote (see _enc)
+    def load() -> list:
+        body = marshal.loads(blob)  # bytes this module wrote (see _enc)
         if type(body) is not list:
             raise TypeError("corrupt cached function body")
-        self.body = body
-        del self._blob
         return body
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _m.Code):
-            return NotImplemented
-        fields = _FIELDS["Code"]
-        return all(getattr(self, f) == getattr(other, f) for f in fields)
-
-    __hash__ = None  # type: ignore[assignment]
+    return load
 
 
 def _enc(x: Any) -> Any:
     if isinstance(x, _PLAIN):
         return x
     t = type(x)
-    if t is _m.Code or t is _LazyCode:
+    if t is _m.Code or t is _m.LazyCode:
         return (_TAG, "code", (_enc(x.locals), marshal.dumps(x.body), x.offset, x.size))
     if t is tuple:
         return tuple([_enc(v) for v in x])
@@ -115,7 +98,7 @@ def _dec(x: Any) -> Any:
                 locals_, blob, offset, size = x[2]
                 if type(blob) is not bytes:
                     raise TypeError("code body")
-                return _LazyCode(_dec(locals_), blob, offset, size)
+                return _m.LazyCode(_dec(locals_), offset, size, _unmarshal_body(blob))
             cls = _CLASSES[name]
             if len(x[2]) != len(_FIELDS[name]):
                 raise ValueError(f"{name}: {len(x[2])} fields")

@@ -15,11 +15,12 @@ https://webassembly.github.io/spec/core/appendix/algorithm.html
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ...api import CoreFeatures
 from ...errors import ValidationError
 from .instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OP, OPS
-from .module import MODE_ACTIVE, FuncInfo, Instr, Module
+from .module import MODE_ACTIVE, FuncInfo, Instr, LazyCode, Module
 from .types import (
     EXTERN_FUNC,
     EXTERN_GLOBAL,
@@ -109,7 +110,11 @@ class _Err(Exception):
 
 def validate_module(module: Module, features: CoreFeatures = CoreFeatures.V2) -> None:
     """Check ``module`` against the spec; raise ``ValidationError`` if invalid.
-    Fills ``module.func_info`` and ``module.declared_refs``."""
+    Fills ``module.func_info`` and ``module.declared_refs``.
+
+    A body not decoded yet (``module.lazy_bodies``) is validated when it is
+    first read, so before its function can run: reading it raises the
+    ``ValidationError`` then. Everything else is validated now."""
     _ModuleValidator(module, features).run()
 
 
@@ -213,15 +218,31 @@ class _ModuleValidator:
                 assert d.offset_expr is not None
                 self.const_expr(d.offset_expr, I32, self.num_imported_globals, d.offset)
         nimp = m.num_imported_funcs
-        infos = []
+        infos: list[Any] = [None] * len(m.codes)
         for k, code in enumerate(m.codes):
-            index = nimp + k
-            fv = _FuncValidator(self, index, self.func_types[index], code.locals)
-            try:
-                infos.append(fv.run(code.body))
-            except _Err as e:
-                raise ValidationError(e.reason, index, fv.offset, e.detail) from None
+            if isinstance(code, LazyCode) and code.load is not None:
+                # Validated when first read, before the function can run.
+                code.load = self._checked(k, code, code.load, infos)
+            else:
+                infos[k] = self.function(nimp + k, code.locals, code.body)
         m.func_info = infos
+
+    def function(self, index: int, locals_: tuple[int, ...], body: list[Instr]) -> FuncInfo:
+        fv = _FuncValidator(self, index, self.func_types[index], locals_)
+        try:
+            return fv.run(body)
+        except _Err as e:
+            raise ValidationError(e.reason, index, fv.offset, e.detail) from None
+
+    def _checked(self, k: int, code: LazyCode, load: Any, infos: list[Any]) -> Any:
+        index = self.m.num_imported_funcs + k
+
+        def load_checked() -> list[Instr]:
+            body = load()
+            infos[k] = self.function(index, code.locals, body)
+            return body
+
+        return load_checked
 
     def table_limits(self, lim: Limits, offset: int | None) -> None:
         if lim.max is not None and lim.min > lim.max:

@@ -150,6 +150,9 @@ class CompiledCode:
         self.lock = threading.Lock()
         self.translations = 0  # how many functions were translated
         self.interpreted: dict[int, Prepared] = {}  # functions CPython cannot compile
+        # Which code objects (and whether the module) the disk cache has.
+        self.saved: set[int] = set()
+        self.module_saved = False
 
     def source(self, index: int) -> str:
         from .translate import translate_function
@@ -202,12 +205,26 @@ class CompiledCode:
                 pass  # raised again if the function is ever called
         return dict(self.codes)
 
-    def preload(self, codes: dict[int, Any]) -> None:
+    def preload(self, codes: dict[Any, Any]) -> None:
         """Use code objects read back from the disk cache."""
         lo, hi = self.ctx.num_imported_funcs, len(self.ctx.func_types)
-        for index, code in codes.items():
-            if isinstance(index, int) and lo <= index < hi and isinstance(code, CodeType):
-                self.codes.setdefault(index, code)
+        with self.lock:
+            for index, code in codes.items():
+                if isinstance(index, int) and lo <= index < hi and isinstance(code, CodeType):
+                    self.codes.setdefault(index, code)
+                    self.saved.add(index)
+            self.module_saved = "module" in codes
+
+    def unsaved(self) -> dict[int, CodeType]:
+        """The code objects translated since the disk cache was read or
+        written."""
+        with self.lock:
+            return {i: c for i, c in self.codes.items() if i not in self.saved}
+
+    def mark_saved(self, codes: dict[int, CodeType]) -> None:
+        with self.lock:
+            self.saved.update(codes)
+            self.module_saved = True
 
     def instantiate(self, inst: ModuleInstance, segments: Segments) -> None:
         """Build the namespace of ``inst`` and point its defined functions at
