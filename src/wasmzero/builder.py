@@ -296,7 +296,9 @@ class HostModuleBuilder:
         return self
 
     def memory(self, name: str, min: int, max: int | None = None) -> HostModuleBuilder:
-        mi = MemoryInstance(min, max, self._runtime.config.memory_limit_pages)
+        mi = MemoryInstance(
+            min, max, self._runtime.config.memory_limit_pages, self._runtime._budget
+        )
         self._inst.memories.append(mi)
         self._inst.exports[name] = (EXTERN_MEMORY, mi)
         return self

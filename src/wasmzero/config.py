@@ -30,11 +30,30 @@ class RuntimeConfig:
         features: the core features enabled; ``CoreFeatures.V2`` by default.
         memory_limit_pages: the most pages (64 KiB each) any memory may have;
             ``memory.grow`` beyond it returns -1. Default 65536 (4 GiB).
+        memory_budget: the most bytes of linear memory the runtime's memories
+            (defined, host and of every instance) may hold together; a memory
+            that would exceed it fails to instantiate (``InstantiationError``)
+            and ``memory.grow`` beyond it returns -1. A memory's bytes return
+            to the budget when it is freed. Default 8 GiB; None for no
+            budget. Memory the system cannot provide fails the same way,
+            never with a bare ``MemoryError``.
         compilation_cache: a :class:`~wasmzero.CompilationCache` shared with
             other runtimes (and processes, when it has a directory).
         custom_sections: keep custom sections so that
             ``CompiledModule.custom_sections`` returns them (off by default,
             as in wazero, to save memory).
+        max_call_depth: how deeply a call into wasm may nest, in Python
+            frames beyond the caller's recursion limit
+            (``sys.getrecursionlimit()``): one per call of a translated
+            function, three per interpreted call, those a host function
+            uses. Beyond it -- or beyond what the calling thread's stack
+            holds, whichever comes first -- the call traps with
+            ``CALL_STACK_EXHAUSTED``; the process never crashes. Default
+            30,000: wasm recursion 10,000 deep works on both engines (on
+            CPython 3.10, whose Python frames use the C stack, at most 11,000
+            frames apply: 10,000 translated calls, about 3,600 interpreted).
+            The outermost call's runtime decides for calls nested in it
+            (wasm -> host -> wasm). See "Threads" in the README.
         lazy_validation: decode and validate each function body when it is
             first used rather than at compile time: an invalid body then
             raises ``ValidationError`` at its function's first call, before
@@ -47,8 +66,10 @@ class RuntimeConfig:
     engine: str = "compiler"
     features: CoreFeatures = CoreFeatures.V2
     memory_limit_pages: int = 65536
+    memory_budget: int | None = 8 * 1024**3
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
+    max_call_depth: int = 30_000
     lazy_validation: bool | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
@@ -60,6 +81,12 @@ class RuntimeConfig:
             raise ValueError(
                 f"memory_limit_pages must be in [0, 65536], got {self.memory_limit_pages}"
             )
+        if self.memory_budget is not None and (
+            not isinstance(self.memory_budget, int) or self.memory_budget < 0
+        ):
+            raise ValueError(f"memory_budget must be None or >= 0, got {self.memory_budget!r}")
+        if not isinstance(self.max_call_depth, int) or not 1 <= self.max_call_depth <= 1_000_000:
+            raise ValueError(f"max_call_depth must be in [1, 1000000], got {self.max_call_depth!r}")
 
 
 @record(frozen=True, readonly=True)

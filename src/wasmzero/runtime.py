@@ -23,6 +23,7 @@ from .internal.printable import printable
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
 from .internal.wasm.instance import (
+    WASM_STACK_FRAMES,
     create_definitions,
     init_segments,
     invoke,
@@ -33,6 +34,7 @@ from .internal.wasm.serial import module_from_data, module_to_data
 from .internal.wasm.store import (
     FunctionInstance,
     GlobalInstance,
+    MemoryBudget,
     MemoryInstance,
     ModuleInstance,
     Store,
@@ -124,10 +126,11 @@ class Function:
     ``f.call_with_stack(list)`` is the raw fast path.
     """
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv")
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv", "_depth")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
+        self._depth = fi.module.max_call_depth if fi.module is not None else WASM_STACK_FRAMES
         self._params = fi.type.params
         self._results = fi.type.results
         self._to = [TO_RAW[t] for t in self._params]
@@ -159,7 +162,7 @@ class Function:
                 args = conv(args)
             except TypeError as e:
                 raise TypeError(f"{fi.debug_name()} takes {describe(self._params)}: {e}") from None
-        out = invoke(fi.fn, args)
+        out = invoke(fi.fn, args, self._depth)
         n = self._nres
         if n == 0:
             return None
@@ -178,7 +181,7 @@ class Function:
             raise TypeError(
                 f"{fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
             )
-        out = invoke(fi.fn, stack)
+        out = invoke(fi.fn, stack, self._depth)
         n = self._nres
         if n == 1:
             return [out]
@@ -400,7 +403,9 @@ class Table:
 
 
 class Module:
-    """An instantiated module."""
+    """An instantiated module. Not safe for concurrent calls from several
+    threads: the guest's memory, globals and tables are shared by the calls
+    with no synchronisation (see :class:`Runtime`)."""
 
     def __init__(self, runtime: Runtime, inst: ModuleInstance) -> None:
         self._runtime = runtime
@@ -475,7 +480,13 @@ class Module:
 
 class Runtime:
     """Compiles and instantiates modules; closing it closes every module it
-    made."""
+    made.
+
+    Thread safety (as wazero's): a runtime may be used from many threads at
+    once -- compiling, instantiating, closing, and calling different modules;
+    each thread's call depth is its own. A :class:`Module` instance is not
+    safe for concurrent calls (its memory and globals are shared by them,
+    unsynchronised): serialise calls per instance or use one per thread."""
 
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
@@ -484,6 +495,7 @@ class Runtime:
             raise ValueError(f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}")
         self._engine = engine()
         self._store = Store()
+        self._budget = MemoryBudget(self.config.memory_budget)
         # The open modules it made, by instance (a closed one is dropped).
         self._modules: dict[int, Module] = {}
         # Compiled modules whose translations go to a disk cache at close.
@@ -565,6 +577,7 @@ class Runtime:
             raise InstantiationError(f"module[{printable(name)}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
+        inst.max_call_depth = self.config.max_call_depth
         if compiled.closed:
             raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)
@@ -575,13 +588,13 @@ class Runtime:
         inst_ref = [inst]
         code = compiled._code
         create_definitions(
-            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref)
+            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref), self._budget
         )
         segments = _segments()
         code.instantiate(inst, segments)
         init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
-            invoke(inst.functions[module.start].fn, ())
+            invoke(inst.functions[module.start].fn, (), inst.max_call_depth)
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:
@@ -620,6 +633,7 @@ class Runtime:
 
     def _add_host(self, inst: ModuleInstance) -> Module:
         self._check_open()
+        inst.max_call_depth = self.config.max_call_depth
         if inst.name:
             self._store.register(inst.name, inst)
         mod = Module(self, inst)

@@ -9,6 +9,7 @@ See https://webassembly.github.io/spec/core/exec/runtime.html
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 
 from ...errors import InstantiationError
 from ..printable import printable
+from .callstack import DEFAULT_MAX_CALL_DEPTH
 from .types import PAGE_SIZE, FuncType, GlobalType, TableType
 
 _type_ids: dict[FuncType, int] = {}
@@ -64,22 +66,112 @@ class FunctionInstance:
         return mod.debug_name(self.index)
 
 
+class MemoryBudget:
+    """The bytes of linear memory one runtime may hold at once, over all its
+    memories (``RuntimeConfig.memory_budget``; None: no budget).
+
+    Each memory registers a weak reference and a one-element list of the
+    bytes it holds; what is in use is the sum over the memories still alive,
+    counted when asked (no callback runs when a memory is freed: finalizers
+    run at arbitrary points, even at the recursion limit, and may fail)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.lock = threading.Lock()
+        self.entries: list[tuple[weakref.ref, list[int]]] = []
+
+    def _used(self) -> int:
+        live = [(ref, held) for ref, held in self.entries if ref() is not None]
+        self.entries = live
+        return sum(held[0] for _, held in live)
+
+    @property
+    def used(self) -> int:
+        with self.lock:
+            return self._used()
+
+    def register(self, memory: Any, n: int) -> list[int] | None:
+        """Count ``n`` bytes for ``memory`` (alive); the list holding its
+        count, or None when the budget would be exceeded."""
+        held = [n]
+        if self.limit is None:
+            return held
+        with self.lock:
+            if self._used() + n > self.limit:
+                return None
+            self.entries.append((weakref.ref(memory), held))
+        return held
+
+    def grow(self, held: list[int], n: int) -> bool:
+        """Count ``n`` more bytes for the memory holding ``held``."""
+        with self.lock:
+            if self.limit is not None and self._used() + n > self.limit:
+                return False
+            held[0] += n
+            return True
+
+    def shrink(self, held: list[int], n: int) -> None:
+        with self.lock:
+            held[0] -= n
+
+
 class MemoryInstance:
     """A linear memory: a bytearray whose length is a multiple of 64 KiB.
 
     Growing extends the same bytearray in place, so translated code that
     holds it keeps working; ``max_pages`` is the smaller of the memory type's
-    maximum and the runtime's limit.
+    maximum and the runtime's limit. Its bytes count against the runtime's
+    ``budget`` while it lives; an allocation the budget or the system refuses
+    is an ``InstantiationError`` (creation) or -1 (``grow``).
     """
 
-    __slots__ = ("data", "min_pages", "max_pages", "declared_max", "views", "users", "__weakref__")
+    __slots__ = (
+        "data",
+        "min_pages",
+        "max_pages",
+        "declared_max",
+        "views",
+        "users",
+        "budget",
+        "held",
+        "__weakref__",
+    )
 
-    def __init__(self, min_pages: int, declared_max: int | None, limit_pages: int) -> None:
+    def __init__(
+        self,
+        min_pages: int,
+        declared_max: int | None,
+        limit_pages: int,
+        budget: MemoryBudget | None = None,
+    ) -> None:
         if min_pages > limit_pages:
             raise InstantiationError(
                 f"memory minimum {min_pages} pages exceeds the runtime limit of {limit_pages} pages"
             )
-        self.data = bytearray(min_pages * PAGE_SIZE)
+        size = min_pages * PAGE_SIZE
+        held = [size]
+        if budget is not None:
+            got = budget.register(self, size)
+            if got is None:
+                # Memories of instances no longer used may wait in reference
+                # cycles: collect them, then ask again.
+                gc.collect()
+                got = budget.register(self, size)
+            if got is None:
+                raise InstantiationError(
+                    f"memory of {min_pages} pages ({size} bytes) exceeds the runtime's memory "
+                    f"budget ({budget.used} of {budget.limit} bytes in use)"
+                )
+            held = got
+        try:
+            self.data = bytearray(size)
+        except (MemoryError, OverflowError):
+            held[0] = 0
+            raise InstantiationError(
+                f"cannot allocate a memory of {min_pages} pages ({size} bytes): out of memory"
+            ) from None
+        self.budget = budget
+        self.held = held  # bytes counted in the budget
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
@@ -127,15 +219,21 @@ class MemoryInstance:
             return old
         if old + delta > self.max_pages:
             return -1
+        n = delta * PAGE_SIZE
+        budget = self.budget
+        if budget is not None and not budget.grow(self.held, n):
+            return -1
         views = self.views
         for v in views.values():
             v.release()
         try:
-            self.data.extend(bytes(delta * PAGE_SIZE))
+            self.data.extend(bytes(n))
         except (MemoryError, OverflowError, BufferError):
             # BufferError: a host holds a memoryview of the memory, which
             # pins its size (see wasmzero.Memory.view).
             old = -1
+            if budget is not None:
+                budget.shrink(self.held, n)
         if views:
             self._make_views()
             live = self._live_users()
@@ -163,7 +261,12 @@ class TableInstance:
             raise InstantiationError(
                 f"table minimum {tt.limits.min} elements exceeds the limit of {TABLE_LIMIT}"
             )
-        self.elements: list[Any] = [init] * tt.limits.min
+        try:
+            self.elements: list[Any] = [init] * tt.limits.min
+        except MemoryError:
+            raise InstantiationError(
+                f"cannot allocate a table of {tt.limits.min} elements: out of memory"
+            ) from None
         self.elem_type = tt.elem_type
         self.max = tt.limits.max
 
@@ -174,7 +277,10 @@ class TableInstance:
             return -1
         if old + delta > TABLE_LIMIT:
             return -1  # the spec allows growth to fail
-        self.elements.extend([init] * delta)
+        try:
+            self.elements.extend([init] * delta)
+        except MemoryError:
+            return -1
         return old
 
 
@@ -203,6 +309,8 @@ class ModuleInstance:
         self.module_name: str | None = None  # from the name section
         self.closed = False
         self.exit_code: int | None = None
+        # Python frames a call into this instance may nest (RuntimeConfig).
+        self.max_call_depth = DEFAULT_MAX_CALL_DEPTH
         self.ns: dict[str, Any] | None = None  # namespace of translated code
         self.sys: Any = None  # internal.sys.SysContext of this instance
         self.api: Any = None  # the public wasmzero.Module wrapping this instance

@@ -20,12 +20,9 @@ from typing import Any
 
 from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f64_from_bits
+from ...wasm.callstack import INTERP_FRAME, current
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
-
-# Nested interpreted calls allowed before the stack-exhaustion trap.
-MAX_DEPTH = 2500
-_depth = 0
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"], OP["end"]
 
@@ -242,17 +239,24 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
     zeros = prep.local_zero
     end_pc = len(code) - 1
 
+    # An interpreted call uses three Python frames (counted by the recursion
+    # limit) and, on CPython 3.11 with more than three arguments, C stack:
+    # that takes its cost from the thread's budget (see wasm/callstack.py).
+    cost = INTERP_FRAME if nparams > 3 else 0
+
     def run(*args: Any) -> Any:
-        # Interpreted calls recurse on the C stack (unlike calls between
-        # translated functions), so their depth has a bound of its own.
-        global _depth
-        if _depth >= MAX_DEPTH:
+        return interpret(args)
+
+    def run_counted(*args: Any) -> Any:
+        st = current()
+        left = st.left - cost
+        if left < 0:
             raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
-        _depth += 1
+        st.left = left
         try:
             return interpret(args)
         finally:
-            _depth -= 1
+            st.left += cost
 
     frame_name = (ns.get("__wasmzero__"), prep.index)
 
@@ -357,7 +361,7 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             return st[-1]
         return tuple(st[len(st) - nresults :])
 
-    return run
+    return run_counted if cost else run
 
 
 def _branch(labels: list[tuple[bool, int, int, int]], st: list[Any], n: int) -> int:
