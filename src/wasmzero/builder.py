@@ -290,7 +290,11 @@ class HostModuleBuilder:
     def table(
         self, name: str, elem_type: str, min: int, max: int | None = None
     ) -> HostModuleBuilder:
-        ti = TableInstance(TableType(_types([elem_type])[0], Limits(min, max)))
+        ti = TableInstance(
+            TableType(_types([elem_type])[0], Limits(min, max)),
+            None,
+            self._runtime.config.table_limit_elements,
+        )
         self._inst.tables.append(ti)
         self._inst.exports[name] = (EXTERN_TABLE, ti)
         return self

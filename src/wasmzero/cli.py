@@ -27,20 +27,19 @@ Python traceback unless ``--debug`` is given or ``$WASMZERO_DEBUG`` is set.
 
 from __future__ import annotations
 
-import _thread
 import argparse
+import contextlib
 import math
 import os
 import re
 import struct
 import sys
-import threading
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from .errors import ExitError, WasmError
+from .errors import ExitError, Trap, TrapKind, WasmError
 from .internal.printable import printable
 from .version import __version__
 
@@ -184,7 +183,12 @@ def _runtime(args: argparse.Namespace) -> Any:
             cache = CompilationCache(directory)
         except OSError:
             cache = None  # an unusable cache directory only costs speed
-    return Runtime(RuntimeConfig(engine=args.engine, compilation_cache=cache))
+    # --timeout stops the guest through the runtime's deadlines (the guest's
+    # thread is interrupted, wherever it is, woken from WASI sleeps and reads).
+    interruptible = bool(getattr(args, "timeout", None))
+    return Runtime(
+        RuntimeConfig(engine=args.engine, compilation_cache=cache, interruptible=interruptible)
+    )
 
 
 def _cache_dir(args: argparse.Namespace) -> str | None:
@@ -198,40 +202,6 @@ def _cache_dir(args: argparse.Namespace) -> str | None:
         return env or None  # set but empty: no cache
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "wasmzero")
-
-
-class _Timeout:
-    """Interrupts the main thread after ``seconds``, and again every 0.1 s
-    until stopped: an interrupt that lands where Python only reports
-    exceptions (a finalizer, a weakref callback) is lost. If the program
-    still runs ``GRACE`` seconds later, the process exits (status 1) from
-    this thread: a timeout always ends the run."""
-
-    GRACE = 5.0
-
-    def __init__(self, seconds: float, file: str) -> None:
-        self.expired = threading.Event()
-        self.done = threading.Event()
-        self.message = f"error: {file}: timed out after {seconds} s"
-        thread = threading.Thread(target=self._watch, args=(seconds,), daemon=True)
-        thread.start()
-
-    def _watch(self, seconds: float) -> None:
-        if self.done.wait(seconds):
-            return
-        self.expired.set()
-        for _ in range(int(self.GRACE / 0.1)):
-            _thread.interrupt_main()
-            if self.done.wait(0.1):
-                return
-        try:
-            sys.stdout.flush()
-            print(self.message, file=sys.stderr, flush=True)
-        finally:
-            os._exit(1)
-
-    def stop(self) -> None:
-        self.done.set()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -260,7 +230,6 @@ def _run(args: argparse.Namespace) -> int:
         start_functions=("_initialize",) if args.invoke is not None else ("_start",),
     ).with_sys()
     rt = _runtime(args)
-    timer = None
     try:
         compiled = rt.compile_module(data)
         imported = {d.import_[0] for d in compiled.imported_functions if d.import_}
@@ -268,33 +237,43 @@ def _run(args: argparse.Namespace) -> int:
             wasi.instantiate(rt)
         if wasi.LEGACY_MODULE_NAME in imported:
             wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
-        if args.timeout:
-            timer = _Timeout(args.timeout, args.file)
+        limit = rt.deadline(args.timeout) if args.timeout else contextlib.nullcontext()
         try:
-            if gojs.is_gojs(compiled):
-                if args.invoke is not None:
-                    raise _UsageError("--invoke cannot call into a Go GOOS=js program")
-                gojs.run(rt, compiled, config)
-            else:
-                module = rt.instantiate_module(compiled, config)
-                if args.invoke is not None:
-                    _invoke(module, args.invoke, program_args)
+            with limit:
+                _start(rt, compiled, config, args, program_args, gojs)
+        except Trap as e:
+            if e.kind is not TrapKind.DEADLINE_EXCEEDED:
+                raise
+            print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
+            return EXIT_ERROR
         except gojs.GoError as e:  # may quote the guest's own text: escaped, one line
             print(f"error: {args.file}: {printable(str(e))}", file=sys.stderr)
             return exit_status(e.exit_code)
         except ExitError as e:
             return exit_status(e.exit_code)
-        except KeyboardInterrupt:
-            if timer is not None and timer.expired.is_set():
-                timer.stop()
-                print(timer.message, file=sys.stderr)
-                return EXIT_ERROR
-            raise
         return 0
     finally:
-        if timer is not None:
-            timer.stop()
         rt.close()
+
+
+def _start(
+    rt: Any,
+    compiled: Any,
+    config: Any,
+    args: argparse.Namespace,
+    program_args: list[str],
+    gojs: Any,
+) -> None:
+    """Run the program: a Go GOOS=js one through gojs, else instantiate
+    (running ``_start``) and, with ``--invoke``, call the named export."""
+    if gojs.is_gojs(compiled):
+        if args.invoke is not None:
+            raise _UsageError("--invoke cannot call into a Go GOOS=js program")
+        gojs.run(rt, compiled, config)
+    else:
+        module = rt.instantiate_module(compiled, config)
+        if args.invoke is not None:
+            _invoke(module, args.invoke, program_args)
 
 
 class _StdoutClosed(BaseException):

@@ -61,6 +61,15 @@ class RuntimeConfig:
             ``None`` (default) does so for modules whose code section is
             1 MiB or more, where compiling everything up front costs seconds;
             ``False`` validates every module whole at compile time.
+        interruptible: keep track of running calls so that they can be
+            stopped: ``Runtime.deadline(seconds)``, and ``Module.close`` or
+            ``Runtime.close`` from another thread stop code that is running
+            (with ``Trap(DEADLINE_EXCEEDED)`` or ``ExitError(exit_code)``).
+            Off by default: a non-interruptible runtime pays nothing.
+        call_timeout: seconds every outermost call into a module may run
+            (implies ``interruptible``); None for no limit.
+        table_limit_elements: the most elements any table may have
+            (instantiation beyond it fails, ``table.grow`` returns -1).
     """
 
     engine: str = "compiler"
@@ -71,12 +80,21 @@ class RuntimeConfig:
     custom_sections: bool = False
     max_call_depth: int = 30_000
     lazy_validation: bool | None = None
+    interruptible: bool = False
+    call_timeout: float | None = None
+    table_limit_elements: int = 10_000_000
 
     def replace(self, **changes: Any) -> RuntimeConfig:
         """A copy with the given fields changed (the config is read-only)."""
         return replace_fields(self, **changes)
 
     def __post_init__(self) -> None:
+        if self.call_timeout is not None and not self.call_timeout > 0:
+            raise ValueError(f"call_timeout must be None or > 0, got {self.call_timeout!r}")
+        if not 0 <= self.table_limit_elements <= 0xFFFFFFFF:
+            raise ValueError(
+                f"table_limit_elements must be in [0, 2**32), got {self.table_limit_elements}"
+            )
         if not 0 <= self.memory_limit_pages <= 65536:
             raise ValueError(
                 f"memory_limit_pages must be in [0, 65536], got {self.memory_limit_pages}"
@@ -210,7 +228,10 @@ class ModuleConfig:
 
     def with_sys_nanosleep(self) -> ModuleConfig:
         """Really sleep."""
-        return self.replace(nanosleep=lambda ns: time.sleep(ns / 1e9))
+        from .internal.interrupt import sleep_ns
+
+        # Woken early if the call is stopped (a deadline, a close).
+        return self.replace(nanosleep=sleep_ns)
 
     def with_os_random(self) -> ModuleConfig:
         """Use the operating system's entropy (``os.urandom``)."""

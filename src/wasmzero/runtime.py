@@ -19,6 +19,7 @@ from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.engine import ENGINES
+from .internal.interrupt import ActiveCalls, closed_error, deadline
 from .internal.printable import printable
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
@@ -126,11 +127,12 @@ class Function:
     ``f.call_with_stack(list)`` is the raw fast path.
     """
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv", "_depth")
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv", "_depth", "_calls")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
         self._depth = fi.module.max_call_depth if fi.module is not None else WASM_STACK_FRAMES
+        self._calls = fi.module.calls if fi.module is not None else None
         self._params = fi.type.params
         self._results = fi.type.results
         self._to = [TO_RAW[t] for t in self._params]
@@ -162,7 +164,11 @@ class Function:
                 args = conv(args)
             except TypeError as e:
                 raise TypeError(f"{fi.debug_name()} takes {describe(self._params)}: {e}") from None
-        out = invoke(fi.fn, args, self._depth)
+        calls = self._calls
+        if calls is None:
+            out = invoke(fi.fn, args, self._depth)
+        else:
+            out = calls.run(mod, invoke, fi.fn, args, self._depth)
         n = self._nres
         if n == 0:
             return None
@@ -181,7 +187,11 @@ class Function:
             raise TypeError(
                 f"{fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
             )
-        out = invoke(fi.fn, stack, self._depth)
+        calls = self._calls
+        if calls is None:
+            out = invoke(fi.fn, stack, self._depth)
+        else:
+            out = calls.run(mod, invoke, fi.fn, stack, self._depth)
         n = self._nres
         if n == 1:
             return [out]
@@ -476,6 +486,9 @@ class Module:
             inst.closed = True
             inst.exit_code = exit_code
             self._runtime._forget(inst)
+            if inst.calls is not None:
+                # Code of this module running in other threads stops too.
+                inst.calls.stop(inst, lambda: closed_error(exit_code))
 
 
 class Runtime:
@@ -502,6 +515,26 @@ class Runtime:
         self._persist: dict[str, tuple[Any, _Module, Any]] = {}
         self._aliases: dict[str, ModuleInstance] = {}
         self._closed_with: int | None = None  # the exit code once closed
+        # Running calls, tracked only when they may be stopped.
+        cfg = self.config
+        self._calls = (
+            ActiveCalls(cfg.call_timeout)
+            if cfg.interruptible or cfg.call_timeout is not None
+            else None
+        )
+
+    def deadline(self, seconds: float) -> Any:
+        """A context manager: calls into this runtime's modules made from
+        this thread inside the block stop with ``Trap(DEADLINE_EXCEEDED)``
+        once ``seconds`` have passed (within about 10 ms; a guest blocked
+        in a WASI sleep or pipe read wakes too). Needs an interruptible
+        runtime (``RuntimeConfig(interruptible=True)``).
+
+        Ex.: ``with rt.deadline(0.5): mod.exported_function("run")()``
+        """
+        if self._calls is None:
+            raise ValueError("deadlines need RuntimeConfig(interruptible=True)")
+        return deadline(seconds)
 
     def _check_open(self) -> None:
         if self._closed_with is not None:
@@ -578,6 +611,8 @@ class Runtime:
         module = compiled._module
         inst = ModuleInstance(name)
         inst.max_call_depth = self.config.max_call_depth
+        inst.calls = self._calls
+        inst.table_limit = self.config.table_limit_elements
         if compiled.closed:
             raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)
@@ -594,7 +629,11 @@ class Runtime:
         code.instantiate(inst, segments)
         init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
-            invoke(inst.functions[module.start].fn, (), inst.max_call_depth)
+            start_fn = inst.functions[module.start].fn
+            if self._calls is None:
+                invoke(start_fn, (), inst.max_call_depth)
+            else:
+                self._calls.run(inst, invoke, start_fn, (), inst.max_call_depth)
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:

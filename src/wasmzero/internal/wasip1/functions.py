@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from ...errors import ExitError
+from ..interrupt import wait_readable
 from ..sysfs.fs import KIND_DIR, KIND_FILE, KIND_STDIN, KIND_STDOUT, FileEntry, get_fs
 from ..sysfs.path import SandboxError, is_dir_at, walk, walk_parent
 from . import consts as C
@@ -297,6 +298,7 @@ def _read_entry(e: FileEntry, n: int) -> bytes:
         s = e.stream
         if s is None or n == 0:
             return b""
+        wait_readable(s)  # a stopped call is not left blocked in the read
         rd = getattr(s, "read1", None) or s.read
         return rd(n) or b""
     if kind == KIND_DIR:

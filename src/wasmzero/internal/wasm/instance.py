@@ -149,7 +149,7 @@ def create_definitions(
     for g in module.globals:
         inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst)))
     for tt in module.tables:
-        inst.tables.append(TableInstance(tt))
+        inst.tables.append(TableInstance(tt, None, inst.table_limit))
     for mt in module.memories:
         inst.memories.append(
             MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages, budget)

@@ -254,13 +254,15 @@ TABLE_LIMIT = 10_000_000
 class TableInstance:
     """A table of references (None is null)."""
 
-    __slots__ = ("elements", "elem_type", "max", "__weakref__")
+    __slots__ = ("elements", "elem_type", "max", "limit", "__weakref__")
 
-    def __init__(self, tt: TableType, init: Any = None) -> None:
-        if tt.limits.min > TABLE_LIMIT:
+    def __init__(self, tt: TableType, init: Any = None, limit: int = TABLE_LIMIT) -> None:
+        if tt.limits.min > limit:
             raise InstantiationError(
-                f"table minimum {tt.limits.min} elements exceeds the limit of {TABLE_LIMIT}"
+                f"table minimum {tt.limits.min} elements exceeds the limit of {limit} "
+                "(RuntimeConfig.table_limit_elements)"
             )
+        self.limit = limit
         try:
             self.elements: list[Any] = [init] * tt.limits.min
         except MemoryError:
@@ -275,7 +277,7 @@ class TableInstance:
         limit = 0xFFFFFFFF if self.max is None else self.max
         if old + delta > limit:
             return -1
-        if old + delta > TABLE_LIMIT:
+        if old + delta > self.limit:
             return -1  # the spec allows growth to fail
         try:
             self.elements.extend([init] * delta)
@@ -308,6 +310,10 @@ class ModuleInstance:
         self.func_names: dict[int, str] = {}
         self.module_name: str | None = None  # from the name section
         self.closed = False
+        # The runtime's running calls (internal.interrupt.ActiveCalls) when
+        # it is interruptible, else None.
+        self.calls: Any = None
+        self.table_limit = TABLE_LIMIT  # RuntimeConfig.table_limit_elements
         self.exit_code: int | None = None
         # Python frames a call into this instance may nest (RuntimeConfig).
         self.max_call_depth = DEFAULT_MAX_CALL_DEPTH
