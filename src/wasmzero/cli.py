@@ -171,6 +171,17 @@ def exit_status(code: int) -> int:
     return (code & 0xFF) or 1
 
 
+def _parse_scopes(spec: str) -> str:
+    from .experimental.logging import SCOPES
+
+    for scope in spec.split(","):
+        if scope not in SCOPES:
+            raise argparse.ArgumentTypeError(
+                f"invalid log scope {scope!r}: expected {', '.join(SCOPES)}"
+            )
+    return spec
+
+
 def _runtime(args: argparse.Namespace) -> Any:
     from .cache import CompilationCache
     from .config import RuntimeConfig
@@ -186,8 +197,19 @@ def _runtime(args: argparse.Namespace) -> Any:
     # --timeout stops the guest through the runtime's deadlines (the guest's
     # thread is interrupted, wherever it is, woken from WASI sleeps and reads).
     interruptible = bool(getattr(args, "timeout", None))
+    factory = None
+    scopes = [s for spec in getattr(args, "hostlogging", None) or () for s in spec.split(",") if s]
+    if scopes or getattr(args, "log_wasm", False):
+        from .experimental.logging import LoggingListenerFactory
+
+        factory = LoggingListenerFactory(sys.stderr, scopes, wasm=args.log_wasm)
     return Runtime(
-        RuntimeConfig(engine=args.engine, compilation_cache=cache, interruptible=interruptible)
+        RuntimeConfig(
+            engine=args.engine,
+            compilation_cache=cache,
+            interruptible=interruptible,
+            listener_factory=factory,
+        )
     )
 
 
@@ -444,6 +466,17 @@ def _parser() -> argparse.ArgumentParser:
         help="set a variable (overrides --env-inherit's)",
     )
     p_run.add_argument("--env-inherit", action="store_true", help="pass this process's environment")
+    p_run.add_argument(
+        "--hostlogging",
+        action="append",
+        type=_parse_scopes,
+        metavar="SCOPE[,SCOPE]",
+        help="log host function calls to stderr (repeatable): "
+        "all, clock, filesystem, memory, proc, poll, random, sock",
+    )
+    p_run.add_argument(
+        "--log-wasm", action="store_true", help="log every wasm function call to stderr too"
+    )
     p_run.add_argument(
         "--timeout", type=_parse_timeout, metavar="SECONDS", help="stop the guest after"
     )

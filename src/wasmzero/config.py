@@ -68,6 +68,10 @@ class RuntimeConfig:
             Off by default: a non-interruptible runtime pays nothing.
         call_timeout: seconds every outermost call into a module may run
             (implies ``interruptible``); None for no limit.
+        listener_factory: ``factory(module_name, definition)`` returning a
+            :class:`~wasmzero.experimental.FunctionListener` (or None) for
+            each function of each instantiated module (experimental; see
+            :mod:`wasmzero.experimental`). None: no listeners, no cost.
         table_limit_elements: the most elements any table may have
             (instantiation beyond it fails, ``table.grow`` returns -1).
     """
@@ -83,6 +87,7 @@ class RuntimeConfig:
     interruptible: bool = False
     call_timeout: float | None = None
     table_limit_elements: int = 10_000_000
+    listener_factory: Callable[[str, Any], Any] | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
         """A copy with the given fields changed (the config is read-only)."""

@@ -627,6 +627,12 @@ class Runtime:
         )
         segments = _segments()
         code.instantiate(inst, segments)
+        factory = self.config.listener_factory
+        if factory is not None:
+            from .internal.listen import Listening
+
+            inst.listening = Listening(inst, factory, result.name)
+            inst.listening.install()
         init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
             start_fn = inst.functions[module.start].fn
