@@ -259,6 +259,7 @@ def _run(args: argparse.Namespace) -> int:
             wasi.instantiate(rt)
         if wasi.LEGACY_MODULE_NAME in imported:
             wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
+        _toolchain_hosts(rt, compiled)
         limit = rt.deadline(args.timeout) if args.timeout else contextlib.nullcontext()
         try:
             with limit:
@@ -276,6 +277,20 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     finally:
         rt.close()
+
+
+def _toolchain_hosts(rt: Any, compiled: Any) -> None:
+    """Provide ``env`` for Emscripten (invoke_* and friends) or
+    AssemblyScript (abort/trace/seed) programs, judged by what they import."""
+    from .imports import assemblyscript, emscripten
+
+    env = {d.import_[1] for d in compiled.imported_functions if d.import_ and d.import_[0] == "env"}
+    if not env:
+        return
+    if any(n.startswith("invoke_") or n.startswith("_emscripten") for n in env):
+        emscripten.instantiate_for_module(rt, compiled)
+    elif env <= {"abort", "trace", "seed"}:
+        assemblyscript.instantiate(rt, trace="stderr")
 
 
 def _start(
