@@ -86,7 +86,10 @@ def test_names_are_unique_and_anonymous_instances_repeat() -> None:
         with pytest.raises(InstantiationError, match="already been instantiated"):
             rt.instantiate_module(compiled, ModuleConfig(name="x"))
         mods = [rt.instantiate_module(compiled, ModuleConfig()) for _ in range(3)]
-        assert all(m.name == "" for m in mods)
+        # Unnamed instances take the name section's module name (as wazero's
+        # do), or "" without one; they are not registered for imports.
+        assert all(m.name == (compiled.name or "") for m in mods)
+        assert all(m._inst.name == "" for m in mods)
         assert rt.module("x") is not None and rt.module("nope") is None
 
 

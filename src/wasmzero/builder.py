@@ -33,7 +33,7 @@ from .internal.wasm.types import (
     Limits,
     TableType,
 )
-from .internal.wasm.values import FROM_RAW, TO_RAW
+from .internal.wasm.values import FROM_RAW, TO_RAW, check_raw_for, describe
 
 if TYPE_CHECKING:
     from .runtime import Module, Runtime
@@ -41,12 +41,27 @@ if TYPE_CHECKING:
 __all__ = ["HostModuleBuilder"]
 
 
-def _types(names: Sequence[Any]) -> tuple[int, ...]:
+def _type_name(n: Any) -> str:
+    # ``float`` is a Python double: exactly f64, so it is accepted as such.
+    # ``int`` is not: i32 or i64 would be a guess.
+    if n is float or n == "float":
+        return "f64"
+    return str(n)
+
+
+def _types(names: Sequence[Any], what: str = "") -> tuple[int, ...]:
     out = []
     for n in names:
-        t = VALTYPE_BY_NAME.get(str(n))
+        t = VALTYPE_BY_NAME.get(_type_name(n))
         if t is None:
-            raise TypeError(f"unknown value type {n!r}")
+            where = f" in {what}" if what else ""
+            hint = ""
+            if n is int or n == "int":
+                hint = " (a Python int could be i32 or i64: annotate with wasmzero.i32 or wasmzero.i64)"
+            raise TypeError(
+                f"unknown value type {getattr(n, '__name__', n)!r}{where}: use wasmzero.i32, "
+                f"i64, f32, f64, v128, funcref or externref (or their names){hint}"
+            )
         out.append(t)
     return tuple(out)
 
@@ -127,23 +142,35 @@ def _raw_adapter(
     fn: Callable[..., Any], ft: FuncType, takes_module: bool
 ) -> Callable[[ModuleInstance | None], Callable[..., Any]]:
     nres = len(ft.results)
+    checks = [check_raw_for(t) for t in ft.results]
+    fname = getattr(fn, "__name__", "host function")
+
+    def results(out: Any) -> Any:
+        # Checked once per call at the boundary: the count and each value's
+        # raw type, so a wrong result fails here, naming the function.
+        try:
+            if len(out) != nres:
+                raise TypeError(f"returned {len(out)} results, expected {nres}")
+            vals = [c(v) for c, v in zip(checks, out, strict=True)]
+        except TypeError as e:
+            raise TypeError(
+                f"raw host function {fname} must return a list of {nres} raw values "
+                f"{describe(ft.results)}: {e}"
+            ) from None
+        if nres == 0:
+            return None
+        return vals[0] if nres == 1 else tuple(vals)
 
     def bind(caller: ModuleInstance | None) -> Callable[..., Any]:
         if takes_module:
 
             def call(*args: Any) -> Any:
-                out = fn(caller.api, list(args))
-                if nres == 0:
-                    return None
-                return out[0] if nres == 1 else tuple(out)
+                return results(fn(caller.api, list(args)))  # type: ignore[union-attr]
 
         else:
 
             def call(*args: Any) -> Any:
-                out = fn(list(args))
-                if nres == 0:
-                    return None
-                return out[0] if nres == 1 else tuple(out)
+                return results(fn(list(args)))
 
         return call
 
@@ -157,21 +184,26 @@ def _typed_adapter(
     to_raw = [TO_RAW[t] for t in ft.results]
     nres = len(ft.results)
 
+    fname = getattr(fn, "__name__", "host function")
+
     def convert(out: Any) -> Any:
-        if nres == 0:
-            return None
-        if nres == 1:
-            return to_raw[0](out)
-        out = tuple(out)
-        if len(out) != nres:
-            raise TypeError(f"host function returned {len(out)} results, expected {nres}")
-        return tuple(c(v) for c, v in zip(to_raw, out, strict=True))
+        try:
+            if nres == 0:
+                return None
+            if nres == 1:
+                return to_raw[0](out)
+            out = tuple(out)
+            if len(out) != nres:
+                raise TypeError(f"returned {len(out)} results, expected {nres}")
+            return tuple(c(v) for c, v in zip(to_raw, out, strict=True))
+        except TypeError as e:
+            raise TypeError(f"host function {fname} -> {describe(ft.results)}: {e}") from None
 
     def bind(caller: ModuleInstance | None) -> Callable[..., Any]:
         if takes_module:
 
             def call(*args: Any) -> Any:
-                return convert(fn(caller.api, *[c(a) for c, a in zip(to_py, args, strict=True)]))
+                return convert(fn(caller.api, *[c(a) for c, a in zip(to_py, args, strict=True)]))  # type: ignore[union-attr]
 
         else:
 
@@ -224,7 +256,7 @@ class HostModuleBuilder:
             results = r if results is None else results
         else:
             takes_module, _, _, sig_names = _signature_of_lenient(fn, self._runtime._module_type)
-        ft = FuncType(_types(params), _types(results))
+        ft = FuncType(_types(params, name), _types(results, name))
         call = _raw_adapter(fn, ft, takes_module) if raw else _typed_adapter(fn, ft, takes_module)
         idx = len(self._inst.functions)
         if takes_module:
@@ -247,8 +279,15 @@ class HostModuleBuilder:
         return self
 
     def global_(self, name: str, type: str, value: Any, mutable: bool = False) -> HostModuleBuilder:
-        """Export a global holding ``value`` (raw representation)."""
-        gi = GlobalInstance(GlobalType(_types([type])[0], mutable), value)
+        """Export a global holding ``value``: a Python value checked and
+        converted as for :attr:`Global.value` (an i32 of -1 is stored as
+        0xFFFFFFFF), or the raw representation."""
+        t = _types([type], name)[0]
+        try:
+            raw = TO_RAW[t](value)
+        except TypeError as e:
+            raise TypeError(f"global {name!r} ({_type_name(type)}): {e}") from None
+        gi = GlobalInstance(GlobalType(t, mutable), raw)
         self._inst.globals.append(gi)
         self._inst.exports[name] = (EXTERN_GLOBAL, gi)
         return self
@@ -256,13 +295,19 @@ class HostModuleBuilder:
     def table(
         self, name: str, elem_type: str, min: int, max: int | None = None
     ) -> HostModuleBuilder:
-        ti = TableInstance(TableType(_types([elem_type])[0], Limits(min, max)))
+        ti = TableInstance(
+            TableType(_types([elem_type])[0], Limits(min, max)),
+            None,
+            self._runtime.config.table_limit_elements,
+        )
         self._inst.tables.append(ti)
         self._inst.exports[name] = (EXTERN_TABLE, ti)
         return self
 
     def memory(self, name: str, min: int, max: int | None = None) -> HostModuleBuilder:
-        mi = MemoryInstance(min, max, self._runtime.config.memory_limit_pages)
+        mi = MemoryInstance(
+            min, max, self._runtime.config.memory_limit_pages, self._runtime._budget
+        )
         self._inst.memories.append(mi)
         self._inst.exports[name] = (EXTERN_MEMORY, mi)
         return self

@@ -16,26 +16,45 @@ implementation and version, features). The file grows run by run: a
 runtime adds the functions it translated when it closes, so a program's
 first run translates only what it runs, as ``--no-cache`` does. See RATIONALE.md for why the format
 is safe to read back.
+
+Trust: a cache file is unmarshalled into code that runs, so whoever can write
+the directory runs code in every process that uses it. The directory is used
+only when this user owns it, no one else can write it (group write is
+fine when the group is this user's private one), and every directory above
+it belongs to this user or root and is writable by no one else (or is
+sticky, as ``/tmp``); each file is opened without following a symlink and
+used only when this user owns it and no one else can write it. Otherwise the disk cache is switched off for this ``CompilationCache``
+(it keeps working in memory) and an :class:`UntrustedCacheWarning` says why,
+once.
 """
 
 from __future__ import annotations
 
+import errno
 import marshal
 import os
+import stat
 import sys
 import threading
+import warnings
 from binascii import crc32
 from pathlib import Path
 
 try:  # the built-in module: cheaper to import than OpenSSL's hashlib
-    from _sha256 import sha256 as _sha256
+    from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - other Python builds
     from hashlib import sha256 as _sha256
 from typing import Any
 
 from .version import __version__
 
-__all__ = ["CompilationCache"]
+__all__ = ["CompilationCache", "UntrustedCacheWarning"]
+
+
+class UntrustedCacheWarning(RuntimeWarning):
+    """A cache directory or file that others could have written was refused;
+    the cache runs without its disk part."""
+
 
 _MAGIC = b"WZC2"
 _DIGEST = 4  # CRC-32 of header + payload, little-endian
@@ -91,10 +110,28 @@ class CompilationCache:
         self._entries: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.directory: Path | None = None
+        self.refused: str | None = None  # why the disk cache is off, if refused
         if directory is not None:
             d = Path(directory).expanduser()
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.directory = d
+            why = _untrusted_directory(d)
+            if why is not None:
+                self._refuse(why)
+
+    def _refuse(self, why: str) -> None:
+        """Switch the disk cache off and say why (once per cache)."""
+        with self._lock:
+            if self.directory is None:
+                return
+            where = self.directory
+            self.directory = None
+            self.refused = why
+        warnings.warn(
+            f"wasmzero: not using compilation cache {where}: {why}",
+            UntrustedCacheWarning,
+            stacklevel=3,
+        )
 
     # -- keys --------------------------------------------------------------
 
@@ -138,9 +175,8 @@ class CompilationCache:
         path = self._path(key)
         if path is None:
             return None
-        try:
-            blob = path.read_bytes()
-        except OSError:
+        blob = self._read_trusted(path)
+        if blob is None:
             return None
         head = _MAGIC + bytes.fromhex(key)
         if len(blob) < len(head) + _DIGEST or not blob.startswith(head):
@@ -181,11 +217,12 @@ class CompilationCache:
         try:
             import tempfile
 
+            # mkstemp creates the file new (O_EXCL), mode 0600, owned by us.
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(blob)
-                os.replace(tmp, path)
+                os.replace(tmp, path)  # atomic; replaces a symlink, not its target
             except BaseException:
                 try:
                     os.unlink(tmp)
@@ -194,3 +231,122 @@ class CompilationCache:
                 raise
         except OSError:
             pass  # a cache that cannot be written is only a slower cache
+
+    def _read_trusted(self, path: Path) -> bytes | None:
+        """The bytes of a cache file, or None: missing, unreadable, or refused
+        (a symlink, not a regular file, another owner, writable by group or
+        others: the disk cache is then switched off)."""
+        try:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        except OSError as e:
+            if e.errno == errno.ELOOP or (_NOFOLLOW == 0 and path.is_symlink()):
+                self._refuse(f"{path.name} is a symbolic link")
+            return None
+        try:
+            why = _untrusted_entry(os.fstat(fd), "file")
+            if why is not None:
+                self._refuse(f"{path.name}: {why}")
+                return None
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                return f.read()
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _untrusted_entry(st: os.stat_result, what: str) -> str | None:
+    """Why a cache directory or file (``what``) is not to be trusted, or
+    None: it must be of that type, owned by this user, and writable by no one
+    else (as ssh's StrictModes and pip's cache checks; group write is fine
+    when the group is this user's private group). Where the platform
+    has no owners (no ``os.geteuid``) only the type is checked."""
+    want = stat.S_ISDIR if what == "directory" else stat.S_ISREG
+    if not want(st.st_mode):
+        return f"not a {'directory' if what == 'directory' else 'regular file'}"
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
+        return None
+    if st.st_uid != os.geteuid():
+        return f"the {what} is owned by uid {st.st_uid}, not by this user ({os.geteuid()})"
+    writers = _other_writers(st)
+    if writers:
+        return f"the {what} is writable by {writers} (mode {st.st_mode & 0o777:o})"
+    return None
+
+
+def _other_writers(st: os.stat_result) -> str:
+    """Who besides this user can write ``st``'s file: "others", "group",
+    both or "" (none). Group write is no one else's when the group is this
+    user's private group (see ``_private_group``)."""
+    writers = []
+    if st.st_mode & 0o020 and not _private_group(st.st_gid):
+        writers.append("group")
+    if st.st_mode & 0o002:
+        writers.append("others")
+    return " and ".join(writers)
+
+
+_PRIVATE_GROUPS: dict[int, bool] = {}
+
+
+def _private_group(gid: int) -> bool:
+    """Whether group ``gid`` has this user as its only member, the user
+    private groups of Debian and Ubuntu (where the usual umask 002 leaves
+    ``~/.cache`` group-writable): the primary group of no other user, no
+    other listed member, and the primary group or sole member of this user.
+    The test Debian's OpenSSH applies to group-writable files. Remembered per
+    process (it reads the user database)."""
+    known = _PRIVATE_GROUPS.get(gid)
+    if known is not None:
+        return known
+    private = False
+    try:
+        import grp
+        import pwd
+
+        me = pwd.getpwuid(os.geteuid())
+        group = grp.getgrgid(gid)
+        primary = [u.pw_uid for u in pwd.getpwall() if u.pw_gid == gid]
+        listed = list(group.gr_mem)
+        private = (
+            all(uid == me.pw_uid for uid in primary)
+            and all(name == me.pw_name for name in listed)
+            and bool(primary or listed)
+        )
+    except (ImportError, KeyError, OSError):
+        private = False
+    _PRIVATE_GROUPS[gid] = private
+    return private
+
+
+def _untrusted_directory(d: Path) -> str | None:
+    """Why directory ``d`` is not to be trusted, or None. Besides ``d``
+    itself (see ``_untrusted_entry``), every directory above its real path
+    must belong to this user or root and, unless sticky (``/tmp``: others
+    cannot rename or remove what is ours in it), be writable by no one else:
+    whoever can rename an entry of a parent can put a directory of theirs in
+    the cache's place."""
+    try:
+        st = os.stat(d)
+    except OSError as e:
+        return f"cannot stat it ({e.strerror})"
+    why = _untrusted_entry(st, "directory")
+    if why is not None or not hasattr(os, "geteuid"):
+        return why
+    me = os.geteuid()
+    real = Path(os.path.realpath(d))
+    for parent in real.parents:
+        try:
+            pst = os.stat(parent)
+        except OSError as e:
+            return f"cannot stat {parent} ({e.strerror})"
+        if pst.st_uid not in (0, me):
+            return f"{parent} is owned by uid {pst.st_uid}"
+        writers = _other_writers(pst)
+        if writers and not pst.st_mode & stat.S_ISVTX:
+            return f"{parent} is writable by {writers} and not sticky"
+    return None

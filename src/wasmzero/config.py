@@ -30,11 +30,30 @@ class RuntimeConfig:
         features: the core features enabled; ``CoreFeatures.V2`` by default.
         memory_limit_pages: the most pages (64 KiB each) any memory may have;
             ``memory.grow`` beyond it returns -1. Default 65536 (4 GiB).
+        memory_budget: the most bytes of linear memory the runtime's memories
+            (defined, host and of every instance) may hold together; a memory
+            that would exceed it fails to instantiate (``InstantiationError``)
+            and ``memory.grow`` beyond it returns -1. A memory's bytes return
+            to the budget when it is freed. Default 8 GiB; None for no
+            budget. Memory the system cannot provide fails the same way,
+            never with a bare ``MemoryError``.
         compilation_cache: a :class:`~wasmzero.CompilationCache` shared with
             other runtimes (and processes, when it has a directory).
         custom_sections: keep custom sections so that
             ``CompiledModule.custom_sections`` returns them (off by default,
             as in wazero, to save memory).
+        max_call_depth: how deeply a call into wasm may nest, in Python
+            frames beyond the caller's recursion limit
+            (``sys.getrecursionlimit()``): one per call of a translated
+            function, three per interpreted call, those a host function
+            uses. Beyond it -- or beyond what the calling thread's stack
+            holds, whichever comes first -- the call traps with
+            ``CALL_STACK_EXHAUSTED``; the process never crashes. Default
+            30,000: wasm recursion 10,000 deep works on both engines (on
+            CPython 3.10, whose Python frames use the C stack, at most 11,000
+            frames apply: 10,000 translated calls, about 3,600 interpreted).
+            The outermost call's runtime decides for calls nested in it
+            (wasm -> host -> wasm). See "Threads" in the README.
         lazy_validation: decode and validate each function body when it is
             first used rather than at compile time: an invalid body then
             raises ``ValidationError`` at its function's first call, before
@@ -42,24 +61,55 @@ class RuntimeConfig:
             ``None`` (default) does so for modules whose code section is
             1 MiB or more, where compiling everything up front costs seconds;
             ``False`` validates every module whole at compile time.
+        interruptible: keep track of running calls so that they can be
+            stopped: ``Runtime.deadline(seconds)``, and ``Module.close`` or
+            ``Runtime.close`` from another thread stop code that is running
+            (with ``Trap(DEADLINE_EXCEEDED)`` or ``ExitError(exit_code)``).
+            Off by default: a non-interruptible runtime pays nothing.
+        call_timeout: seconds every outermost call into a module may run
+            (implies ``interruptible``); None for no limit.
+        listener_factory: ``factory(module_name, definition)`` returning a
+            :class:`~wasmzero.experimental.FunctionListener` (or None) for
+            each function of each instantiated module (experimental; see
+            :mod:`wasmzero.experimental`). None: no listeners, no cost.
+        table_limit_elements: the most elements any table may have
+            (instantiation beyond it fails, ``table.grow`` returns -1).
     """
 
     engine: str = "compiler"
     features: CoreFeatures = CoreFeatures.V2
     memory_limit_pages: int = 65536
+    memory_budget: int | None = 8 * 1024**3
     compilation_cache: CompilationCache | None = None
     custom_sections: bool = False
+    max_call_depth: int = 30_000
     lazy_validation: bool | None = None
+    interruptible: bool = False
+    call_timeout: float | None = None
+    table_limit_elements: int = 10_000_000
+    listener_factory: Callable[[str, Any], Any] | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
         """A copy with the given fields changed (the config is read-only)."""
         return replace_fields(self, **changes)
 
     def __post_init__(self) -> None:
+        if self.call_timeout is not None and not self.call_timeout > 0:
+            raise ValueError(f"call_timeout must be None or > 0, got {self.call_timeout!r}")
+        if not 0 <= self.table_limit_elements <= 0xFFFFFFFF:
+            raise ValueError(
+                f"table_limit_elements must be in [0, 2**32), got {self.table_limit_elements}"
+            )
         if not 0 <= self.memory_limit_pages <= 65536:
             raise ValueError(
                 f"memory_limit_pages must be in [0, 65536], got {self.memory_limit_pages}"
             )
+        if self.memory_budget is not None and (
+            not isinstance(self.memory_budget, int) or self.memory_budget < 0
+        ):
+            raise ValueError(f"memory_budget must be None or >= 0, got {self.memory_budget!r}")
+        if not isinstance(self.max_call_depth, int) or not 1 <= self.max_call_depth <= 1_000_000:
+            raise ValueError(f"max_call_depth must be in [1, 1000000], got {self.max_call_depth!r}")
 
 
 @record(frozen=True, readonly=True)
@@ -183,7 +233,10 @@ class ModuleConfig:
 
     def with_sys_nanosleep(self) -> ModuleConfig:
         """Really sleep."""
-        return self.replace(nanosleep=lambda ns: time.sleep(ns / 1e9))
+        from .internal.interrupt import sleep_ns
+
+        # Woken early if the call is stopped (a deadline, a close).
+        return self.replace(nanosleep=sleep_ns)
 
     def with_os_random(self) -> ModuleConfig:
         """Use the operating system's entropy (``os.urandom``)."""

@@ -105,6 +105,9 @@ class TrapKind(Enum):
     INDIRECT_CALL_TYPE_MISMATCH = "indirect call type mismatch"
     TABLE_OUT_OF_BOUNDS = "out of bounds table access"
     CALL_STACK_EXHAUSTED = "call stack exhausted"
+    #: The call ran past its deadline (``RuntimeConfig.call_timeout`` or
+    #: ``Runtime.deadline``).
+    DEADLINE_EXCEEDED = "deadline exceeded"
 
 
 class Trap(WasmError):

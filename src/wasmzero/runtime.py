@@ -19,9 +19,12 @@ from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.engine import ENGINES
+from .internal.interrupt import ActiveCalls, closed_error, deadline
+from .internal.printable import printable
 from .internal.sys import SysContext
 from .internal.wasm.definitions import function_definitions, memory_definitions
 from .internal.wasm.instance import (
+    WASM_STACK_FRAMES,
     create_definitions,
     init_segments,
     invoke,
@@ -32,6 +35,7 @@ from .internal.wasm.serial import module_from_data, module_to_data
 from .internal.wasm.store import (
     FunctionInstance,
     GlobalInstance,
+    MemoryBudget,
     MemoryInstance,
     ModuleInstance,
     Store,
@@ -45,7 +49,7 @@ from .internal.wasm.types import (
     FUNCREF,
     valtype_name,
 )
-from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, describe
+from .internal.wasm.values import FROM_RAW, TO_RAW, args_converter, check_raw, describe
 
 __all__ = ["Runtime", "CompiledModule", "Module", "Function", "Global", "Memory", "Table"]
 
@@ -123,10 +127,12 @@ class Function:
     ``f.call_with_stack(list)`` is the raw fast path.
     """
 
-    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv")
+    __slots__ = ("_fi", "_params", "_results", "_to", "_from", "_nres", "_conv", "_depth", "_calls")
 
     def __init__(self, fi: FunctionInstance) -> None:
         self._fi = fi
+        self._depth = fi.module.max_call_depth if fi.module is not None else WASM_STACK_FRAMES
+        self._calls = fi.module.calls if fi.module is not None else None
         self._params = fi.type.params
         self._results = fi.type.results
         self._to = [TO_RAW[t] for t in self._params]
@@ -158,7 +164,11 @@ class Function:
                 args = conv(args)
             except TypeError as e:
                 raise TypeError(f"{fi.debug_name()} takes {describe(self._params)}: {e}") from None
-        out = invoke(fi.fn, args)
+        calls = self._calls
+        if calls is None:
+            out = invoke(fi.fn, args, self._depth)
+        else:
+            out = calls.run(mod, invoke, fi.fn, args, self._depth)
         n = self._nres
         if n == 0:
             return None
@@ -177,19 +187,32 @@ class Function:
             raise TypeError(
                 f"{fi.debug_name()} takes {describe(self._params)}, got {len(stack)} values"
             )
-        out = invoke(fi.fn, stack)
+        calls = self._calls
+        if calls is None:
+            out = invoke(fi.fn, stack, self._depth)
+        else:
+            out = calls.run(mod, invoke, fi.fn, stack, self._depth)
         n = self._nres
         if n == 1:
             return [out]
         return [] if n == 0 else list(out)
 
 
+def function_of(fi: FunctionInstance) -> Function:
+    """The one :class:`Function` wrapper of ``fi`` (made on first use)."""
+    f = fi.api
+    if f is None:
+        f = fi.api = Function(fi)
+    return f
+
+
 class Global:
     """An exported global. ``value`` reads and (when mutable) writes it with
     Python values; ``get_raw`` gives the runtime representation."""
 
-    def __init__(self, gi: GlobalInstance) -> None:
+    def __init__(self, gi: GlobalInstance, name: str = "") -> None:
         self._gi = gi
+        self._name = name
 
     @property
     def type(self) -> str:
@@ -209,8 +232,21 @@ class Global:
     @value.setter
     def value(self, v: Any) -> None:
         if not self._gi.type.mutable:
-            raise AttributeError("global is immutable")
-        self._gi.value = TO_RAW[self._gi.type.val_type](v)
+            raise AttributeError(f"global {self._name!r} is immutable")
+        try:
+            self._gi.value = TO_RAW[self._gi.type.val_type](v)
+        except TypeError as e:
+            raise TypeError(f"global {self._name!r} ({self.type}): {e}") from None
+
+    def set_raw(self, v: Any) -> None:
+        """Write the runtime representation (i32/i64 as unsigned ints, as
+        :meth:`get_raw` returns them), checked like :attr:`value`."""
+        if not self._gi.type.mutable:
+            raise AttributeError(f"global {self._name!r} is immutable")
+        try:
+            self._gi.value = check_raw(self._gi.type.val_type, v)
+        except TypeError as e:
+            raise TypeError(f"global {self._name!r} ({self.type}): {e}") from None
 
 
 _U8 = struct.Struct("<B")
@@ -353,7 +389,7 @@ class Table:
         self._check(i)
         v = self._ti.elements[i]
         if isinstance(v, FunctionInstance):
-            return Function(v)
+            return function_of(v)
         return v
 
     def _raw(self, v: Any) -> Any:
@@ -377,7 +413,9 @@ class Table:
 
 
 class Module:
-    """An instantiated module."""
+    """An instantiated module. Not safe for concurrent calls from several
+    threads: the guest's memory, globals and tables are shared by the calls
+    with no synchronisation (see :class:`Runtime`)."""
 
     def __init__(self, runtime: Runtime, inst: ModuleInstance) -> None:
         self._runtime = runtime
@@ -388,7 +426,11 @@ class Module:
 
     @property
     def name(self) -> str:
-        return self._inst.name
+        """The name given in its :class:`ModuleConfig`, else the module's own
+        name from its name section (as wazero names it), else ``""``. Only a
+        name from the config registers the instance for imports."""
+        inst = self._inst
+        return inst.name or inst.module_name or ""
 
     def _export(self, name: str, kind: int) -> Any:
         e = self._inst.exports.get(name)
@@ -398,7 +440,7 @@ class Module:
 
     def exported_function(self, name: str) -> Function | None:
         fi = self._export(name, EXTERN_FUNC)
-        return Function(fi) if fi is not None else None
+        return function_of(fi) if fi is not None else None
 
     @property
     def exported_functions(self) -> dict[str, FunctionDefinition]:
@@ -413,7 +455,7 @@ class Module:
 
     def exported_global(self, name: str) -> Global | None:
         gi = self._export(name, EXTERN_GLOBAL)
-        return Global(gi) if gi is not None else None
+        return Global(gi, name) if gi is not None else None
 
     def exported_memory(self, name: str) -> Memory | None:
         mi = self._export(name, EXTERN_MEMORY)
@@ -444,11 +486,20 @@ class Module:
             inst.closed = True
             inst.exit_code = exit_code
             self._runtime._forget(inst)
+            if inst.calls is not None:
+                # Code of this module running in other threads stops too.
+                inst.calls.stop(inst, lambda: closed_error(exit_code))
 
 
 class Runtime:
     """Compiles and instantiates modules; closing it closes every module it
-    made."""
+    made.
+
+    Thread safety (as wazero's): a runtime may be used from many threads at
+    once -- compiling, instantiating, closing, and calling different modules;
+    each thread's call depth is its own. A :class:`Module` instance is not
+    safe for concurrent calls (its memory and globals are shared by them,
+    unsynchronised): serialise calls per instance or use one per thread."""
 
     # The public module type, for the host module builder (host functions
     # whose first parameter is annotated with it receive their caller):
@@ -462,11 +513,42 @@ class Runtime:
             raise ValueError(f"unknown engine {self.config.engine!r}; available: {sorted(ENGINES)}")
         self._engine = engine()
         self._store = Store()
+        self._budget = MemoryBudget(self.config.memory_budget)
         # The open modules it made, by instance (a closed one is dropped).
         self._modules: dict[int, Module] = {}
         # Compiled modules whose translations go to a disk cache at close.
         self._persist: dict[str, tuple[Any, _Module, Any]] = {}
         self._aliases: dict[str, ModuleInstance] = {}
+        self._closed_with: int | None = None  # the exit code once closed
+        # Running calls, tracked only when they may be stopped.
+        cfg = self.config
+        self._calls = (
+            ActiveCalls(cfg.call_timeout)
+            if cfg.interruptible or cfg.call_timeout is not None
+            else None
+        )
+
+    def deadline(self, seconds: float) -> Any:
+        """A context manager: calls into this runtime's modules made from
+        this thread inside the block stop with ``Trap(DEADLINE_EXCEEDED)``
+        once ``seconds`` have passed (within about 10 ms; a guest blocked
+        in a WASI sleep or pipe read wakes too). Needs an interruptible
+        runtime (``RuntimeConfig(interruptible=True)``).
+
+        Ex.: ``with rt.deadline(0.5): mod.exported_function("run")()``
+        """
+        if self._calls is None:
+            raise ValueError("deadlines need RuntimeConfig(interruptible=True)")
+        return deadline(seconds)
+
+    def _check_open(self) -> None:
+        if self._closed_with is not None:
+            code = self._closed_with
+            raise ExitError(code, f"runtime closed with exit_code({code})")
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed_with is not None
 
     def __enter__(self) -> Runtime:
         return self
@@ -475,8 +557,9 @@ class Runtime:
         self.close()
 
     def compile_module(self, data: bytes) -> CompiledModule:
-        """Decode and validate ``data`` (``DecodeError``, ``ValidationError``)."""
-
+        """Decode and validate ``data`` (``DecodeError``, ``ValidationError``;
+        ``ExitError`` once the runtime is closed)."""
+        self._check_open()
         config = self.config
         features = config.features
         data = bytes(data)
@@ -493,9 +576,8 @@ class Runtime:
             # this exact module, version and features) and the functions
             # translated so far: a hit skips decoding, validation and the
             # translation of those functions.
-            module = module_from_data(stored.get("module")) if stored is not None else None
-            if module is None:
-                module = _decode_and_validate(data, features, lazy)
+            restored = module_from_data(stored.get("module")) if stored is not None else None
+            module = restored or _decode_and_validate(data, features, lazy)
             code = self._engine.compile(module)
             if stored is not None:
                 code.preload(stored)
@@ -524,13 +606,18 @@ class Runtime:
     ) -> Module:
         """Link, instantiate and run start functions. Raises ``LinkError``,
         ``Trap`` (a trapping segment or start function), or
-        ``InstantiationError`` (a name already in use)."""
+        ``InstantiationError`` (a name already in use); ``ExitError`` once
+        the runtime is closed."""
+        self._check_open()
         config = config or ModuleConfig()
         name = config.name
         if name and name in self._store.modules:
-            raise InstantiationError(f"module[{name}] has already been instantiated")
+            raise InstantiationError(f"module[{printable(name)}] has already been instantiated")
         module = compiled._module
         inst = ModuleInstance(name)
+        inst.max_call_depth = self.config.max_call_depth
+        inst.calls = self._calls
+        inst.table_limit = self.config.table_limit_elements
         if compiled.closed:
             raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)
@@ -541,13 +628,23 @@ class Runtime:
         inst_ref = [inst]
         code = compiled._code
         create_definitions(
-            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref)
+            module, inst, self.config.memory_limit_pages, code.stub_factory(inst_ref), self._budget
         )
         segments = _segments()
         code.instantiate(inst, segments)
+        factory = self.config.listener_factory
+        if factory is not None:
+            from .internal.listen import Listening
+
+            inst.listening = Listening(inst, factory, result.name)
+            inst.listening.install()
         init_segments(module, inst, segments, not self.config.features & CoreFeatures.BULK_MEMORY)
         if module.start is not None:
-            invoke(inst.functions[module.start].fn, ())
+            start_fn = inst.functions[module.start].fn
+            if self._calls is None:
+                invoke(start_fn, (), inst.max_call_depth)
+            else:
+                self._calls.run(inst, invoke, start_fn, (), inst.max_call_depth)
         for start in config.start_functions:
             fn = result.exported_function(start)
             if fn is not None:
@@ -579,11 +676,14 @@ class Runtime:
         return None
 
     def host_module(self, name: str) -> Any:
+        self._check_open()
         from .builder import HostModuleBuilder
 
         return HostModuleBuilder(self, name)
 
     def _add_host(self, inst: ModuleInstance) -> Module:
+        self._check_open()
+        inst.max_call_depth = self.config.max_call_depth
         if inst.name:
             self._store.register(inst.name, inst)
         mod = Module(self, inst)
@@ -598,7 +698,13 @@ class Runtime:
 
     def close(self, exit_code: int = 0) -> None:
         """Close every module this runtime made, and write what was
-        translated to the compilation cache's directory (if it has one)."""
+        translated to the compilation cache's directory (if it has one).
+        Afterwards the runtime refuses work: compiling, instantiating and
+        building host modules raise ``ExitError`` ("runtime closed with
+        exit_code(N)"), as wazero's do. Closing again does nothing."""
+        if self._closed_with is not None:
+            return
+        self._closed_with = exit_code
         for m in list(self._modules.values()):
             m.close(exit_code)
         self._modules.clear()

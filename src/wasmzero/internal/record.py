@@ -21,7 +21,15 @@ generated source is fixed by this package's code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers only: records are typed like dataclasses
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda f: f
+
 
 _MISSING: Any = object()
 
@@ -35,6 +43,7 @@ class default_factory:  # noqa: N801 - used like dataclasses.field(default_facto
         self.make = make
 
 
+@dataclass_transform(field_specifiers=(default_factory,))
 def record(cls: type | None = None, *, frozen: bool = False, readonly: bool = False) -> Any:
     """Give ``cls`` an ``__init__`` over its annotated fields (in order,
     positional or keyword; then ``__post_init__`` if the class has one),

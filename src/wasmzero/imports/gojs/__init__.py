@@ -152,7 +152,11 @@ def run(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig | None 
     call_getsp = getsp.call_with_stack
     call_resume = resume.call_with_stack
     state.getsp = lambda: call_getsp([])[0]
-    state.resume_export = lambda: call_resume([])
+
+    def resume_export() -> None:
+        call_resume([])
+
+    state.resume_export = resume_export
     sys.host_state[_STATE_KEY] = state
     try:
         argc, argv = _write_args(state, sys.args or [b"js"], sys.environ)

@@ -160,8 +160,12 @@ class CompiledCode:
         except CompileError:
             # Beyond what CPython compiles: this function is interpreted.
             fn = interpreted_function(self.prepared(index), ns)
-        ns[f"f{index}"] = fn
-        inst.functions[index].fn = fn
+        # With function listeners, what is installed is fn wrapped in them
+        # (internal/listen.py); the caller (the lazy stub) runs fn itself.
+        listening = inst.listening
+        installed = fn if listening is None else listening.wrap(index, fn)
+        ns[f"f{index}"] = installed
+        inst.functions[index].fn = installed
         return fn
 
     def stub_factory(self, inst_ref: list) -> Any:

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from ...errors import ExitError
+from ..interrupt import wait_readable
 from ..sysfs.fs import KIND_DIR, KIND_FILE, KIND_STDIN, KIND_STDOUT, FileEntry, get_fs
 from ..sysfs.path import SandboxError, is_dir_at, walk, walk_parent
 from . import consts as C
@@ -32,6 +33,7 @@ _EROFS = [E.EROFS]
 _ESPIPE = [E.ESPIPE]
 _EISDIR = [E.EISDIR]
 _ENOTSOCK = [E.ENOTSOCK]
+_ENOTCAPABLE = [E.ENOTCAPABLE]
 
 
 class _Fault(Exception):
@@ -296,6 +298,7 @@ def _read_entry(e: FileEntry, n: int) -> bytes:
         s = e.stream
         if s is None or n == 0:
             return b""
+        wait_readable(s)  # a stopped call is not left blocked in the read
         rd = getattr(s, "read1", None) or s.read
         return rd(n) or b""
     if kind == KIND_DIR:
@@ -303,10 +306,19 @@ def _read_entry(e: FileEntry, n: int) -> bytes:
     raise OSError(9, "not readable")
 
 
+def _lacks(e: FileEntry, right: int) -> bool:
+    """A file (not a directory: its errors are its own) without ``right``:
+    EBADF, as for a host descriptor not opened for it (wasmtime answers the
+    same since preview1 runs over preview2)."""
+    return e.kind != KIND_DIR and not e.rights_base & right
+
+
 @_guard
 def fd_write(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
+        return _EBADF
+    if _lacks(e, C.RIGHT_FD_WRITE):
         return _EBADF
     mem = _mem(caller)
     data = _gather(mem, stack[1], stack[2])
@@ -319,6 +331,8 @@ def fd_write(caller: Any, stack: list) -> list:
 def fd_read(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
+        return _EBADF
+    if _lacks(e, C.RIGHT_FD_READ):
         return _EBADF
     mem = _mem(caller)
     vecs = _iovecs(mem, stack[1], stack[2])
@@ -335,6 +349,8 @@ def fd_read(caller: Any, stack: list) -> list:
 def fd_pread(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
+        return _EBADF
+    if _lacks(e, C.RIGHT_FD_READ):
         return _EBADF
     err = _seek_errno(e)
     if err is not None:
@@ -357,6 +373,8 @@ def fd_pread(caller: Any, stack: list) -> list:
 def fd_pwrite(caller: Any, stack: list) -> list:
     e = _entry(caller, stack[0])
     if e is None:
+        return _EBADF
+    if _lacks(e, C.RIGHT_FD_WRITE):
         return _EBADF
     err = _seek_errno(e)
     if err is not None:
@@ -425,8 +443,6 @@ def fd_renumber(caller: Any, stack: list) -> list:
         return _EBADF
     if src == dst:
         return _OK
-    if e.preopen is not None or fs.entries[dst].preopen is not None:
-        return [E.ENOTSUP]
     old = fs.entries.pop(dst)
     old.close()
     fs.entries[dst] = fs.entries.pop(src)
@@ -772,6 +788,8 @@ def _open_at(
     want_dir = bool(oflags & C.OFLAGS_DIRECTORY)
     if want_dir and oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC):
         return _EINVAL
+    if want_dir and base & C.RIGHT_FD_WRITE and is_dir_at(parent, name):
+        return _EISDIR  # a directory is never opened for writing
     if d.read_only and (
         oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC)
         or (want_write and base & C.RIGHT_FD_WRITE)
@@ -781,6 +799,10 @@ def _open_at(
         if oflags & C.OFLAGS_CREAT and not oflags & C.OFLAGS_EXCL and is_dir_at(parent, name):
             return _EISDIR
         return _EROFS
+    if oflags & C.OFLAGS_TRUNC and not d.rights_base & C.RIGHT_PATH_FILESTAT_SET_SIZE:
+        return _ENOTCAPABLE
+    if oflags & C.OFLAGS_CREAT and not d.rights_base & C.RIGHT_PATH_CREATE_FILE:
+        return _ENOTCAPABLE
     if not want_dir and not oflags & (C.OFLAGS_CREAT | C.OFLAGS_TRUNC) and is_dir_at(parent, name):
         # A directory opened without O_DIRECTORY: read-only, or EISDIR for write.
         if base & C.RIGHT_FD_WRITE and not base & C.RIGHT_FD_READDIR:
@@ -834,7 +856,7 @@ def _open_at(
             host_fd=hfd,
             read_only=d.read_only,
             fdflags=fdflags,
-            rights_base=base & d.rights_inheriting,
+            rights_base=base & d.rights_inheriting & C.RIGHTS_DIR,
             rights_inheriting=inheriting & d.rights_inheriting,
             filetype=C.FILETYPE_DIRECTORY,
         )
@@ -844,8 +866,8 @@ def _open_at(
             host_fd=hfd,
             read_only=d.read_only,
             fdflags=fdflags,
-            rights_base=base & d.rights_inheriting,
-            rights_inheriting=inheriting & d.rights_inheriting,
+            rights_base=base & d.rights_inheriting & C.RIGHTS_FILE,
+            rights_inheriting=inheriting & d.rights_inheriting & C.RIGHTS_FILE,
             filetype=_filetype_of(st.st_mode),
         )
     return entry
@@ -929,6 +951,8 @@ def path_link(caller: Any, stack: list) -> list:
             return _EROFS
         if is_dir_at(sdir, sname):
             return [E.EPERM]
+        if new.endswith(b"/"):
+            return _slash_target(ddir, dname)
         os.link(sname, dname, src_dir_fd=sdir, dst_dir_fd=ddir, follow_symlinks=False)
     return _OK
 
@@ -977,6 +1001,14 @@ def path_unlink_file(caller: Any, stack: list) -> list:
             return _EROFS
         os.unlink(name, dir_fd=parent)
     return _OK
+
+
+def _slash_target(parent: int, name: str) -> list:
+    """The errno for creating ``name/`` (a trailing slash names a directory):
+    EEXIST if a directory is there, ENOTDIR if another file, else ENOENT."""
+    if is_dir_at(parent, name):
+        return [E.EEXIST]
+    return _ENOTDIR if _lexists_at(parent, name) else [E.ENOENT]
 
 
 def _lexists_at(dir_fd: int, name: str) -> bool:
@@ -1028,6 +1060,8 @@ def path_symlink(caller: Any, stack: list) -> list:
             return _EINVAL
         if d.read_only:
             return _EROFS
+        if _path(mem, np_, nlen).endswith(b"/"):
+            return _slash_target(parent, name)
         os.symlink(os.fsdecode(target), name, dir_fd=parent)
     return _OK
 

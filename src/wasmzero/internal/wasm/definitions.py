@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ...api import FunctionDefinition, MemoryDefinition
+from ..printable import printable
 from .module import Module
 from .types import EXTERN_FUNC, EXTERN_MEMORY, FuncType, valtype_name
 
@@ -27,9 +28,10 @@ def function_definitions(module: Module) -> list[FunctionDefinition]:
         imp = imports[index] if index < len(imports) else None
         name = module.names.functions.get(index, "")
         if imp is not None:
-            debug = f"{imp.module}.{imp.name}"
+            debug = f"{printable(imp.module)}.{printable(imp.name)}"
         else:
-            debug = f"{mod_name}.{name}" if name else f"{mod_name}.${index}"
+            mod = printable(mod_name)
+            debug = f"{mod}.{printable(name)}" if name else f"{mod}.${index}"
         local_names = module.names.locals.get(index, {})
         out.append(
             FunctionDefinition(
@@ -62,7 +64,7 @@ def host_function_definition(
         import_=None,
         export_names=(name,),
         name=name,
-        debug_name=f"{module_name}.{name}",
+        debug_name=f"{printable(module_name)}.{printable(name)}",
         param_types=tuple(valtype_name(t) for t in ft.params),
         result_types=tuple(valtype_name(t) for t in ft.results),
         param_names=param_names or ("",) * len(ft.params),

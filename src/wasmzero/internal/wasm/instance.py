@@ -12,17 +12,19 @@ See https://webassembly.github.io/spec/core/exec/modules.html#instantiation
 from __future__ import annotations
 
 import struct
-import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
 from ...errors import LinkError, Trap, TrapKind
 from ..numeric.bits import f32_from_bits, f64_from_bits
+from ..printable import printable
+from .callstack import DEFAULT_MAX_CALL_DEPTH, HOST_FRAME, LOCAL, new_state, run_outermost
 from .instructions import OP
 from .module import MODE_ACTIVE, MODE_PASSIVE, Instr, Module
 from .store import (
     FunctionInstance,
     GlobalInstance,
+    MemoryBudget,
     MemoryInstance,
     ModuleInstance,
     Store,
@@ -74,9 +76,10 @@ def eval_const(expr: list[Instr], inst: ModuleInstance) -> Any:
 
 
 def _import_error(imp: Any, msg: str) -> LinkError:
-    return LinkError(
-        f"import {EXTERN_NAMES[imp.kind]}[{imp.module}.{imp.name}]: {msg}", imp.module, imp.name
-    )
+    """A LinkError naming the import (module and field, escaped: they come
+    from the module), e.g. ``import func[env.f]: ...``."""
+    where = f"{printable(imp.module)}.{printable(imp.name)}"
+    return LinkError(f"import {EXTERN_NAMES[imp.kind]}[{where}]: {msg}", imp.module, imp.name)
 
 
 def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
@@ -85,12 +88,10 @@ def resolve_imports(store: Store, module: Module, inst: ModuleInstance) -> None:
     for imp in module.imports:
         source = store.modules.get(imp.module)
         if source is None or source.closed:
-            raise LinkError(f"module[{imp.module}] not instantiated", imp.module, imp.name)
+            raise _import_error(imp, f"module[{printable(imp.module)}] not instantiated")
         exp = source.exports.get(imp.name)
         if exp is None:
-            raise LinkError(
-                f'"{imp.name}" is not exported in module[{imp.module}]', imp.module, imp.name
-            )
+            raise _import_error(imp, f"not exported by module[{printable(imp.module)}]")
         kind, obj = exp
         if kind != imp.kind:
             raise _import_error(imp, f"incompatible import type: export is a {EXTERN_NAMES[kind]}")
@@ -136,8 +137,10 @@ def create_definitions(
     inst: ModuleInstance,
     memory_limit_pages: int,
     stub_factory: Callable[[int], Callable[..., Any]],
+    budget: MemoryBudget | None = None,
 ) -> None:
-    """Globals, tables, memories, defined functions and exports."""
+    """Globals, tables, memories (counted against ``budget``), defined
+    functions and exports."""
     types = module.types
     nimp = len(inst.functions)
     for k, tidx in enumerate(module.funcs):
@@ -146,9 +149,11 @@ def create_definitions(
     for g in module.globals:
         inst.globals.append(GlobalInstance(g.type, eval_const(g.init, inst)))
     for tt in module.tables:
-        inst.tables.append(TableInstance(tt))
+        inst.tables.append(TableInstance(tt, None, inst.table_limit))
     for mt in module.memories:
-        inst.memories.append(MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages))
+        inst.memories.append(
+            MemoryInstance(mt.limits.min, mt.limits.max, memory_limit_pages, budget)
+        )
     for e in module.exports:
         obj: Any
         if e.kind == EXTERN_FUNC:
@@ -212,10 +217,13 @@ def init_segments(
 
 # -- the call boundary -----------------------------------------------------------
 
-_depth = 0
-# Python frames that wasm may use on top of the caller's: a wasm depth of at
-# least 10,000 calls must work without the caller raising limits.
-WASM_STACK_FRAMES = 30_000
+# Python frames that wasm may use on top of the caller's (the default of
+# RuntimeConfig.max_call_depth): a wasm depth of at least 10,000 calls works
+# without the caller raising limits.
+WASM_STACK_FRAMES = DEFAULT_MAX_CALL_DEPTH
+# A RecursionError whose innermost frames are more host frames than this (after
+# the last wasm or wasmzero frame) is the host function's own, not the guest's.
+HOST_RECURSION_FRAMES = 100
 
 
 def _internal_frame(tb: Any) -> bool:
@@ -227,6 +235,20 @@ def _internal_frame(tb: Any) -> bool:
     return "__wasmzero__" in g or str(g.get("__name__", "")).startswith("wasmzero.internal")
 
 
+def _host_recursion(tb: Any) -> bool:
+    """Whether a RecursionError comes from a host function recursing on its
+    own: more than HOST_RECURSION_FRAMES frames outside wasmzero innermost."""
+    run = 0
+    while tb is not None:
+        g = tb.tb_frame.f_globals
+        if "__wasmzero__" in g or str(g.get("__name__", "")).startswith("wasmzero."):
+            run = 0
+        else:
+            run += 1
+        tb = tb.tb_next
+    return run > HOST_RECURSION_FRAMES
+
+
 def wasm_stack(tb: Any) -> list[str]:
     """Debug names of the translated frames in a traceback, innermost first."""
     out = []
@@ -236,38 +258,53 @@ def wasm_stack(tb: Any) -> list[str]:
         name = frame.f_code.co_name
         if inst is not None and name.startswith("f") and name[1:].isdigit():
             out.append(inst.debug_name(int(name[1:])))
+        elif name == "interpret":
+            # The interpreter engine's frame of one wasm function.
+            marker = frame.f_locals.get("wasm_frame")
+            if type(marker) is tuple and marker[0] is not None:
+                out.append(marker[0].debug_name(marker[1]))
         tb = tb.tb_next
     out.reverse()
     return out
 
 
-def invoke(fn: Callable[..., Any], args: Any) -> Any:
+def _exhausted() -> NoReturn:
+    raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
+
+
+def invoke(fn: Callable[..., Any], args: Any, max_depth: int = DEFAULT_MAX_CALL_DEPTH) -> Any:
     """Call a function instance's ``fn`` from Python, turning the failures of
     translated code into traps.
 
-    The outermost call raises the recursion limit by ``WASM_STACK_FRAMES``
-    (whatever the caller's depth, that much room is left for wasm frames) and
-    restores it afterwards; nested calls (wasm -> host -> wasm) keep it.
+    The call state is the calling thread's (``callstack.current()``). The
+    outermost call of a thread gives wasm ``max_depth`` Python frames and the
+    thread's C stack budget (see ``callstack.run_outermost``); a nested call
+    (wasm -> host -> wasm) takes a host round trip's C stack from that budget
+    and traps with CALL_STACK_EXHAUSTED when it is spent.
     """
-    global _depth
-    if _depth:
-        _depth += 1
-        try:
-            return fn(*args)
-        except _FAILURES as e:
-            _raise_as_trap(e)
-        finally:
-            _depth -= 1
-    old_limit = _getlimit()
-    _setlimit(old_limit + WASM_STACK_FRAMES)
-    _depth = 1
+    try:
+        st = LOCAL.s
+    except AttributeError:
+        st = new_state()
+    if not st.depth:
+        return run_outermost(st, fn, args, max_depth, _on_failure)
+    left = st.left - HOST_FRAME
+    if left < 0:
+        _exhausted()
+    st.left = left
+    st.depth += 1
     try:
         return fn(*args)
     except _FAILURES as e:
         _raise_as_trap(e)
     finally:
-        _depth = 0
-        _setlimit(old_limit)
+        st.left += HOST_FRAME
+        st.depth -= 1
+
+
+def _on_failure(e: BaseException) -> None:
+    if isinstance(e, _FAILURES):
+        _raise_as_trap(e)
 
 
 # What translated code raises for a trap (see _as_trap).
@@ -281,10 +318,6 @@ def _raise_as_trap(e: BaseException) -> NoReturn:
     raise trap from None
 
 
-_getlimit = sys.getrecursionlimit
-_setlimit = sys.setrecursionlimit
-
-
 def _as_trap(e: BaseException) -> BaseException:
     """The trap that a failure inside translated code stands for (the
     exception itself when it is not ours: a host function's own error)."""
@@ -293,6 +326,8 @@ def _as_trap(e: BaseException) -> BaseException:
             e.wasm_stack = wasm_stack(e.__traceback__)
         return e
     if isinstance(e, RecursionError):
+        if _host_recursion(e.__traceback__):
+            return e
         trap = Trap(TrapKind.CALL_STACK_EXHAUSTED)
         trap.wasm_stack = wasm_stack(e.__traceback__)[:20]
         return trap

@@ -9,12 +9,15 @@ See https://webassembly.github.io/spec/core/exec/runtime.html
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 from ...errors import InstantiationError
+from ..printable import printable
+from .callstack import DEFAULT_MAX_CALL_DEPTH
 from .types import PAGE_SIZE, FuncType, GlobalType, TableType
 
 _type_ids: dict[FuncType, int] = {}
@@ -35,7 +38,7 @@ class FunctionInstance:
     """A function: wasm (translated) or host. ``fn`` takes the parameters as
     positional raw values and returns None, one raw value, or a tuple."""
 
-    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "bind", "__weakref__")
+    __slots__ = ("type", "type_id", "fn", "module", "index", "host", "bind", "api", "__weakref__")
 
     def __init__(
         self,
@@ -54,6 +57,7 @@ class FunctionInstance:
         # Host functions that receive their caller: ``bind(importer)`` returns
         # the ``fn`` to use for one importing instance (set at link time).
         self.bind: Callable[[ModuleInstance], Callable[..., Any]] | None = None
+        self.api: Any = None  # its wasmzero.Function wrapper, made once
 
     def debug_name(self) -> str:
         mod = self.module
@@ -62,12 +66,63 @@ class FunctionInstance:
         return mod.debug_name(self.index)
 
 
+class MemoryBudget:
+    """The bytes of linear memory one runtime may hold at once, over all its
+    memories (``RuntimeConfig.memory_budget``; None: no budget).
+
+    Each memory registers a weak reference and a one-element list of the
+    bytes it holds; what is in use is the sum over the memories still alive,
+    counted when asked (no callback runs when a memory is freed: finalizers
+    run at arbitrary points, even at the recursion limit, and may fail)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.lock = threading.Lock()
+        self.entries: list[tuple[weakref.ref, list[int]]] = []
+
+    def _used(self) -> int:
+        live = [(ref, held) for ref, held in self.entries if ref() is not None]
+        self.entries = live
+        return sum(held[0] for _, held in live)
+
+    @property
+    def used(self) -> int:
+        with self.lock:
+            return self._used()
+
+    def register(self, memory: Any, n: int) -> list[int] | None:
+        """Count ``n`` bytes for ``memory`` (alive); the list holding its
+        count, or None when the budget would be exceeded."""
+        held = [n]
+        if self.limit is None:
+            return held
+        with self.lock:
+            if self._used() + n > self.limit:
+                return None
+            self.entries.append((weakref.ref(memory), held))
+        return held
+
+    def grow(self, held: list[int], n: int) -> bool:
+        """Count ``n`` more bytes for the memory holding ``held``."""
+        with self.lock:
+            if self.limit is not None and self._used() + n > self.limit:
+                return False
+            held[0] += n
+            return True
+
+    def shrink(self, held: list[int], n: int) -> None:
+        with self.lock:
+            held[0] -= n
+
+
 class MemoryInstance:
     """A linear memory: a bytearray whose length is a multiple of 64 KiB.
 
     Growing extends the same bytearray in place, so translated code that
     holds it keeps working; ``max_pages`` is the smaller of the memory type's
-    maximum and the runtime's limit.
+    maximum and the runtime's limit. Its bytes count against the runtime's
+    ``budget`` while it lives; an allocation the budget or the system refuses
+    is an ``InstantiationError`` (creation) or -1 (``grow``).
     """
 
     __slots__ = (
@@ -78,15 +133,46 @@ class MemoryInstance:
         "views",
         "make_views",
         "users",
+        "budget",
+        "held",
         "__weakref__",
     )
 
-    def __init__(self, min_pages: int, declared_max: int | None, limit_pages: int) -> None:
+    def __init__(
+        self,
+        min_pages: int,
+        declared_max: int | None,
+        limit_pages: int,
+        budget: MemoryBudget | None = None,
+    ) -> None:
         if min_pages > limit_pages:
             raise InstantiationError(
                 f"memory minimum {min_pages} pages exceeds the runtime limit of {limit_pages} pages"
             )
-        self.data = bytearray(min_pages * PAGE_SIZE)
+        size = min_pages * PAGE_SIZE
+        held = [size]
+        if budget is not None:
+            got = budget.register(self, size)
+            if got is None:
+                # Memories of instances no longer used may wait in reference
+                # cycles: collect them, then ask again.
+                gc.collect()
+                got = budget.register(self, size)
+            if got is None:
+                raise InstantiationError(
+                    f"memory of {min_pages} pages ({size} bytes) exceeds the runtime's memory "
+                    f"budget ({budget.used} of {budget.limit} bytes in use)"
+                )
+            held = got
+        try:
+            self.data = bytearray(size)
+        except (MemoryError, OverflowError):
+            held[0] = 0
+            raise InstantiationError(
+                f"cannot allocate a memory of {min_pages} pages ({size} bytes): out of memory"
+            ) from None
+        self.budget = budget
+        self.held = held  # bytes counted in the budget
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
@@ -134,15 +220,21 @@ class MemoryInstance:
             return old
         if old + delta > self.max_pages:
             return -1
+        n = delta * PAGE_SIZE
+        budget = self.budget
+        if budget is not None and not budget.grow(self.held, n):
+            return -1
         views = self.views
         for v in views.values():
             v.release()
         try:
-            self.data.extend(bytes(delta * PAGE_SIZE))
+            self.data.extend(bytes(n))
         except (MemoryError, OverflowError, BufferError):
             # BufferError: a host holds a memoryview of the memory, which
             # pins its size (see wasmzero.Memory.view).
             old = -1
+            if budget is not None:
+                budget.shrink(self.held, n)
         if views and self.make_views is not None:
             self.views = self.make_views(self.data)
             live = self._live_users()
@@ -160,14 +252,21 @@ TABLE_LIMIT = 10_000_000
 class TableInstance:
     """A table of references (None is null)."""
 
-    __slots__ = ("elements", "elem_type", "max", "__weakref__")
+    __slots__ = ("elements", "elem_type", "max", "limit", "__weakref__")
 
-    def __init__(self, tt: TableType, init: Any = None) -> None:
-        if tt.limits.min > TABLE_LIMIT:
+    def __init__(self, tt: TableType, init: Any = None, limit: int = TABLE_LIMIT) -> None:
+        if tt.limits.min > limit:
             raise InstantiationError(
-                f"table minimum {tt.limits.min} elements exceeds the limit of {TABLE_LIMIT}"
+                f"table minimum {tt.limits.min} elements exceeds the limit of {limit} "
+                "(RuntimeConfig.table_limit_elements)"
             )
-        self.elements: list[Any] = [init] * tt.limits.min
+        self.limit = limit
+        try:
+            self.elements: list[Any] = [init] * tt.limits.min
+        except MemoryError:
+            raise InstantiationError(
+                f"cannot allocate a table of {tt.limits.min} elements: out of memory"
+            ) from None
         self.elem_type = tt.elem_type
         self.max = tt.limits.max
 
@@ -176,9 +275,12 @@ class TableInstance:
         limit = 0xFFFFFFFF if self.max is None else self.max
         if old + delta > limit:
             return -1
-        if old + delta > TABLE_LIMIT:
+        if old + delta > self.limit:
             return -1  # the spec allows growth to fail
-        self.elements.extend([init] * delta)
+        try:
+            self.elements.extend([init] * delta)
+        except MemoryError:
+            return -1
         return old
 
 
@@ -206,7 +308,15 @@ class ModuleInstance:
         self.func_names: dict[int, str] = {}
         self.module_name: str | None = None  # from the name section
         self.closed = False
+        # The runtime's running calls (internal.interrupt.ActiveCalls) when
+        # it is interruptible, else None.
+        self.calls: Any = None
+        # Its function listeners (internal.listen.Listening), or None.
+        self.listening: Any = None
+        self.table_limit = TABLE_LIMIT  # RuntimeConfig.table_limit_elements
         self.exit_code: int | None = None
+        # Python frames a call into this instance may nest (RuntimeConfig).
+        self.max_call_depth = DEFAULT_MAX_CALL_DEPTH
         self.ns: dict[str, Any] | None = None  # namespace of translated code
         self.sys: Any = None  # internal.sys.SysContext of this instance
         self.api: Any = None  # the public wasmzero.Module wrapping this instance
@@ -214,9 +324,11 @@ class ModuleInstance:
         self.definitions: list[Any] = []
 
     def debug_name(self, index: int) -> str:
+        """``module.function`` as printed in stack traces, names escaped
+        (they come from the module: see ``internal.printable``)."""
         fname = self.func_names.get(index)
-        mod = self.module_name if self.module_name is not None else self.name
-        return f"{mod}.{fname}" if fname is not None else f"{mod}.${index}"
+        mod = printable(self.module_name if self.module_name is not None else self.name)
+        return f"{mod}.{printable(fname)}" if fname is not None else f"{mod}.${index}"
 
 
 class Store:
@@ -229,7 +341,7 @@ class Store:
     def register(self, name: str, instance: ModuleInstance) -> None:
         with self.lock:
             if name in self.modules:
-                raise InstantiationError(f"module[{name}] has already been instantiated")
+                raise InstantiationError(f"module[{printable(name)}] has already been instantiated")
             self.modules[name] = instance
 
     def unregister(self, name: str, instance: ModuleInstance) -> None:

@@ -101,6 +101,29 @@ FROM_RAW: dict[int, Callable[[Any], Any]] = {
 }
 
 
+_RAW_INT_BITS = {I32: 32, I64: 64, V128: 128}
+
+
+def check_raw(t: int, v: Any) -> Any:
+    """``v`` if it is a valid raw value of type ``t`` (an unsigned int of
+    the width for i32/i64/v128, a float for f32/f64), else TypeError."""
+    bits = _RAW_INT_BITS.get(t)
+    if bits is not None:
+        if type(v) is not int or not 0 <= v < 1 << bits:
+            raise TypeError(f"raw {valtype_name(t)} must be an int in [0, 2**{bits}), got {v!r}")
+        return v
+    if t == F32 or t == F64:
+        if type(v) is not float:
+            raise TypeError(f"raw {valtype_name(t)} must be a float, got {type(v).__name__}")
+        return v
+    return v
+
+
+def check_raw_for(t: int) -> Callable[[Any], Any]:
+    """:func:`check_raw` for one type, as a one-argument function."""
+    return lambda v: check_raw(t, v)
+
+
 def raw_results(result: Any, n: int) -> list[Any]:
     """A function's return value (None, one value, or a tuple) as a list."""
     if n == 0:

@@ -20,14 +20,11 @@ from typing import Any
 
 from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f64_from_bits
+from ...wasm.callstack import INTERP_FRAME, current
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
 from ..semantics import LOADS, NARROW, STORES, semantics
-
-# Nested interpreted calls allowed before the stack-exhaustion trap.
-MAX_DEPTH = 2500
-_depth = 0
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"], OP["end"]
 
@@ -114,6 +111,7 @@ class Prepared:
     def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
+        self.index = index
         ftypes = module.func_types()
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
@@ -242,19 +240,31 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
     zeros = prep.local_zero
     end_pc = len(code) - 1
 
+    # An interpreted call uses three Python frames (counted by the recursion
+    # limit) and, on CPython 3.11 with more than three arguments, C stack:
+    # that takes its cost from the thread's budget (see wasm/callstack.py).
+    cost = INTERP_FRAME if nparams > 3 else 0
+
     def run(*args: Any) -> Any:
-        # Interpreted calls recurse on the C stack (unlike calls between
-        # translated functions), so their depth has a bound of its own.
-        global _depth
-        if _depth >= MAX_DEPTH:
+        return interpret(args)
+
+    def run_counted(*args: Any) -> Any:
+        st = current()
+        left = st.left - cost
+        if left < 0:
             raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
-        _depth += 1
+        st.left = left
         try:
             return interpret(args)
         finally:
-            _depth -= 1
+            st.left += cost
+
+    frame_name = (ns.get("__wasmzero__"), prep.index)
 
     def interpret(args: tuple[Any, ...]) -> Any:
+        # Read by instance.wasm_stack for a trap's stack trace (a trap's
+        # traceback keeps this frame; nothing else reads it).
+        wasm_frame = frame_name  # noqa: F841
         locals_ = list(args[:nparams]) + list(zeros)
         st: list[Any] = []
         # Labels: (is_loop, continuation pc, stack height, branch arity)
@@ -352,7 +362,7 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             return st[-1]
         return tuple(st[len(st) - nresults :])
 
-    return run
+    return run_counted if cost else run
 
 
 def _branch(labels: list[tuple[bool, int, int, int]], st: list[Any], n: int) -> int:

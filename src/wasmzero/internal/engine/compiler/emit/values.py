@@ -17,6 +17,9 @@ GUARD_DEPTH = 14
 
 
 MAX_NEST_INDENT = 60  # CPython's tokenizer allows 100 levels of indentation
+# Deeper source cannot compile: translation stops there (so that its cost stays
+# linear in the function's size) and the function is interpreted.
+MAX_INDENT = 99
 
 
 MAX_PY_LOOPS = 19
@@ -298,6 +301,8 @@ class ValueEmitter:
         f = self.frames[-1]
         if f.need_guard:
             self.open_region(f)
+        if self.indent > MAX_INDENT:  # (reliability: translation stays linear)
+            raise TranslationLimit("nested too deeply for Python")
         ind = "    " * self.indent
         if "\x00" in line:
             if line.startswith("if ") and line.endswith(":") and _retryable(line[3:-1]):

@@ -1,0 +1,60 @@
+"""What Emscripten's setjmp/longjmp protocol costs: a plain wasm call, the
+same call through an ``invoke_*`` import, and a longjmp caught by an
+``invoke_*``, per iteration of a wasm loop (in process, both engines).
+
+    python benchmarks/bench_emscripten.py [-n 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import wasmtime
+
+from wasmzero import Runtime, RuntimeConfig
+from wasmzero.imports import emscripten
+
+WAT = """(module
+  (import "env" "invoke_ii" (func $inv (param i32 i32) (result i32)))
+  (import "env" "_emscripten_throw_longjmp" (func $jmp))
+  (table 2 funcref) (elem (i32.const 0) $id $thrower)
+  (global $sp (mut i32) (i32.const 0)) (global $threw (mut i32) (i32.const 0))
+  (func $id (param i32) (result i32) (local.get 0))
+  (func $thrower (param i32) (result i32) (call $jmp) (i32.const 0))
+  (func (export "stackSave") (result i32) (global.get $sp))
+  (func (export "stackRestore") (param i32) (global.set $sp (local.get 0)))
+  (func (export "setThrew") (param i32 i32) (global.set $threw (local.get 0)))
+  (func (export "direct") (param $n i32) (result i32) (local $s i32)
+    (loop $l (local.set $s (i32.add (local.get $s) (call $id (local.get $n))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) (local.get $s))
+  (func (export "invoke") (param $n i32) (result i32) (local $s i32)
+    (loop $l (local.set $s (i32.add (local.get $s) (call $inv (i32.const 0) (local.get $n))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) (local.get $s))
+  (func (export "longjmp") (param $n i32) (result i32) (local $s i32)
+    (loop $l (local.set $s (i32.add (local.get $s) (call $inv (i32.const 1) (local.get $n))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) (global.get $threw)))"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=20000)
+    n = ap.parse_args().n
+    wasm = wasmtime.wat2wasm(WAT)
+    for engine in ("compiler", "interpreter"):
+        with Runtime(RuntimeConfig(engine=engine)) as rt:
+            compiled = rt.compile_module(wasm)
+            emscripten.instantiate_for_module(rt, compiled)
+            mod = rt.instantiate_module(compiled)
+            row = []
+            for name in ("direct", "invoke", "longjmp"):
+                fn = mod.exported_function(name)
+                fn(10)
+                t = time.perf_counter()
+                fn(n)
+                row.append(f"{name} {(time.perf_counter() - t) / n * 1e6:.2f} us")
+            print(f"{engine}: " + ", ".join(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""What stopping costs: the corpus programs' compute (fib, sieve) and a
+python->wasm call, in a plain runtime, an interruptible one, and under a
+deadline (interleaved, in process).
+
+    python benchmarks/bench_limits.py [-n 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import wasmtime
+
+from wasmzero import Runtime, RuntimeConfig
+
+WAT = """(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "loop") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (local.get 0)))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1))
+  (func (export "nop")))"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=5)
+    n = ap.parse_args().n
+    wasm = wasmtime.wat2wasm(WAT)
+    setups = {
+        "plain": (RuntimeConfig(), False),
+        "interruptible": (RuntimeConfig(interruptible=True), False),
+        "deadline": (RuntimeConfig(interruptible=True), True),
+    }
+    mods = {}
+    for name, (cfg, _) in setups.items():
+        rt = Runtime(cfg)
+        mods[name] = (rt, rt.instantiate(wasm))
+    work = {
+        "fib(25)": lambda m: m.exported_function("fib")(25),
+        "loop(2e6)": lambda m: m.exported_function("loop")(2_000_000),
+        "1e5 calls of nop": lambda m: [f() for f in [m.exported_function("nop")] * 100_000],
+    }
+    for wname, job in work.items():
+        times: dict[str, list[float]] = {k: [] for k in setups}
+        for _ in range(n):
+            for name, (_, use_deadline) in setups.items():
+                rt, mod = mods[name]
+                t = time.perf_counter()
+                if use_deadline:
+                    with rt.deadline(3600):
+                        job(mod)
+                else:
+                    job(mod)
+                times[name].append(time.perf_counter() - t)
+        base = statistics.median(times["plain"])
+        row = ", ".join(
+            f"{k} {statistics.median(v):.3f} s ({statistics.median(v) / base:.2f}x)"
+            for k, v in times.items()
+        )
+        print(f"{wname}: {row}")
+
+
+if __name__ == "__main__":
+    main()

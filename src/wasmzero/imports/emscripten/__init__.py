@@ -1,0 +1,229 @@
+"""The host functions Emscripten programs import from ``env`` that mean
+something without JavaScript, as wazero's ``imports/emscripten``: above
+all the ``invoke_*`` trampolines of setjmp/longjmp (and of C++ exceptions
+lowered without the exception-handling proposal).
+
+Ex.::
+
+    from wasmzero import Runtime
+    from wasmzero.imports import emscripten, wasi_snapshot_preview1 as wasi
+
+    with Runtime() as rt:
+        wasi.instantiate(rt)
+        compiled = rt.compile_module(wasm)
+        emscripten.instantiate_for_module(rt, compiled)   # module "env"
+        rt.instantiate_module(compiled)
+
+A function that calls ``setjmp`` makes each of its calls through an
+imported ``invoke_<sig>(index, args...)``, which calls entry ``index`` of
+the module's function table. ``longjmp`` ends in
+``_emscripten_throw_longjmp``, which unwinds the wasm frames (a Python
+exception, :class:`LongjmpUnwind`) up to the nearest ``invoke_*``; that one
+restores the stack pointer (the module's ``stackRestore``) and calls the
+module's ``setThrew(1, 0)``, and the caller's code finds its ``setjmp``.
+The ``invoke_*`` functions are made from the signatures the module
+declares, none hard-coded.
+
+A longjmp with no ``invoke_*`` frame to stop it is a :class:`LongjmpUnwind`
+trap; an ``invoke_*`` whose signature no function of the module could have
+is a :class:`~wasmzero.LinkError` at instantiation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ...errors import LinkError, Trap, TrapKind
+from ...internal.wasm.instance import invoke
+from ...internal.wasm.types import EXTERN_FUNC, F32, F64, I32, I64, valtype_name
+
+if TYPE_CHECKING:
+    from ...builder import HostModuleBuilder
+    from ...runtime import CompiledModule, Module, Runtime
+
+__all__ = [
+    "MODULE_NAME",
+    "LongjmpUnwind",
+    "instantiate_for_module",
+    "export_functions",
+]
+
+MODULE_NAME = "env"
+_SIG_LETTERS = {"v": None, "i": I32, "j": I64, "f": F32, "d": F64}
+_STATE_KEY = "emscripten"
+
+
+class LongjmpUnwind(Trap):
+    """A ``longjmp`` (or a C++ exception lowered as one) unwinding the wasm
+    frames to the nearest ``invoke_*``; seen by the embedder only when there
+    is none: then it is this trap."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            TrapKind.UNREACHABLE, "longjmp with no setjmp to return to (no invoke_* frame)"
+        )
+
+
+class _Caller:
+    """What the trampolines need of one calling instance, looked up once."""
+
+    __slots__ = ("table", "stack_save", "stack_restore", "set_threw", "depth")
+
+    def __init__(self, inst: Any) -> None:
+        funcs = {n: e[1] for n, e in inst.exports.items() if e[0] == EXTERN_FUNC}
+        # Emscripten names them stackSave/stackRestore; some builds export
+        # stack_save/stack_restore.
+        save = funcs.get("stackSave") or funcs.get("stack_save")
+        restore = funcs.get("stackRestore") or funcs.get("stack_restore")
+        threw = funcs.get("setThrew")
+        if save is None or restore is None or threw is None or not inst.tables:
+            what = [
+                n
+                for n, f in (("stackSave", save), ("stackRestore", restore), ("setThrew", threw))
+                if f is None
+            ]
+            raise Trap(
+                TrapKind.UNREACHABLE,
+                f"invoke_*: the module does not export {', '.join(what) or 'a function table'}",
+            )
+        self.table = inst.tables[0].elements
+        self.stack_save = save.fn
+        self.stack_restore = restore.fn
+        self.set_threw = threw.fn
+        self.depth = inst.max_call_depth
+
+
+def _caller_state(caller: Any) -> _Caller:
+    inst = caller._inst
+    st = inst.sys.host_state.get(_STATE_KEY)
+    if st is None:
+        st = inst.sys.host_state[_STATE_KEY] = _Caller(inst)
+    return st
+
+
+def _make_invoke(params: Sequence[int], results: Sequence[int], name: str) -> Callable[..., Any]:
+    type_params = tuple(params[1:])
+    type_results = tuple(results)
+    nres = len(results)
+
+    def call(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _caller_state(caller)
+        index = stack[0]
+        table = st.table
+        if index >= len(table) or table[index] is None:
+            raise Trap(
+                TrapKind.UNDEFINED_ELEMENT
+                if index >= len(table)
+                else TrapKind.UNINITIALIZED_ELEMENT
+            )
+        fi = table[index]
+        if fi.type.params != type_params or fi.type.results != type_results:
+            raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+        sp = st.stack_save()
+        try:
+            out = invoke(fi.fn, stack[1:], st.depth)
+        except LongjmpUnwind:
+            st.stack_restore(sp)
+            st.set_threw(1, 0)
+            return [0] * nres if nres else []
+        if nres == 0:
+            return []
+        return [out] if nres == 1 else list(out)
+
+    call.__name__ = name
+    return call
+
+
+def _throw_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
+    raise LongjmpUnwind()
+
+
+def _emscripten_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
+    # Older Emscripten: longjmp(env, value) imported directly; the module's
+    # own code has already recorded the target through setThrew's protocol.
+    st = _caller_state(caller)
+    st.set_threw(stack[0], stack[1] or 1)
+    raise LongjmpUnwind()
+
+
+def _check_signature(name: str, params: Sequence[int], results: Sequence[int], types: Any) -> None:
+    sig = name[len("invoke_") :]
+    if not sig or any(c not in _SIG_LETTERS for c in sig):
+        raise LinkError(f"import func[env.{name}]: not an Emscripten invoke signature", "env", name)
+    want_results = [] if sig[0] == "v" else [_SIG_LETTERS[sig[0]]]
+    want_params = [I32] + [_SIG_LETTERS[c] for c in sig[1:]]
+    if list(params) != want_params or list(results) != want_results:
+        declared = "(" + ", ".join(valtype_name(t) for t in params) + ")"
+        raise LinkError(
+            f"import func[env.{name}]: declared {declared} -> "
+            f"({', '.join(valtype_name(t) for t in results)}), but its name says ({sig})",
+            "env",
+            name,
+        )
+    callee = (tuple(params[1:]), tuple(results))
+    if callee not in types:
+        raise LinkError(
+            f"import func[env.{name}]: no function of the module has the type it calls "
+            f"({', '.join(valtype_name(t) for t in callee[0])}) -> "
+            f"({', '.join(valtype_name(t) for t in callee[1])})",
+            "env",
+            name,
+        )
+
+
+def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> HostModuleBuilder:
+    """Add to ``builder`` (an ``env`` host module builder, possibly the
+    embedder's own) every function ``compiled`` imports from ``env`` that
+    this host defines: each ``invoke_*`` with the signature the module
+    declares, ``_emscripten_throw_longjmp``, ``emscripten_longjmp``,
+    ``setTempRet0``/``getTempRet0`` and ``emscripten_notify_memory_growth``.
+    Raises ``LinkError`` for an ``invoke_*`` that cannot work."""
+    module = compiled._module
+    types = {(t.params, t.results) for t in module.func_types()}
+    temp = [0]
+
+    def set_temp(caller: Any, stack: list[Any]) -> list[Any]:
+        temp[0] = stack[0]
+        return []
+
+    def get_temp(caller: Any, stack: list[Any]) -> list[Any]:
+        return [temp[0]]
+
+    fixed: dict[str, tuple[Callable[..., Any], list[str], list[str], list[str]]] = {
+        "_emscripten_throw_longjmp": (_throw_longjmp, [], [], []),
+        "emscripten_longjmp": (_emscripten_longjmp, ["i32", "i32"], [], ["env", "value"]),
+        "setTempRet0": (set_temp, ["i32"], [], ["value"]),
+        "getTempRet0": (get_temp, [], ["i32"], []),
+        "emscripten_notify_memory_growth": (lambda c, s: [], ["i32"], [], ["memoryIndex"]),
+    }
+    for d in compiled.imported_functions:
+        if not d.import_ or d.import_[0] != MODULE_NAME:
+            continue
+        name = d.import_[1]
+        if name.startswith("invoke_"):
+            params = [_type(t) for t in d.param_types]
+            results = [_type(t) for t in d.result_types]
+            _check_signature(name, params, results, types)
+            builder.function(
+                name,
+                _make_invoke(params, results, name),
+                d.param_types,
+                d.result_types,
+                raw=True,
+                param_names=["index"] + [f"a{i}" for i in range(1, len(params))],
+            )
+        elif name in fixed:
+            fn, ps, rs, names = fixed[name]
+            builder.function(name, fn, ps, rs, raw=True, param_names=names)
+    return builder
+
+
+def _type(name: str) -> int:
+    return {"i32": I32, "i64": I64, "f32": F32, "f64": F64}[name]
+
+
+def instantiate_for_module(runtime: Runtime, compiled: CompiledModule) -> Module:
+    """Instantiate ``env`` with what ``compiled`` imports from it (see
+    :func:`export_functions`), as wazero's ``InstantiateForModule``."""
+    return export_functions(runtime.host_module(MODULE_NAME), compiled).instantiate()
