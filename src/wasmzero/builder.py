@@ -66,10 +66,11 @@ def _types(names: Sequence[Any], what: str = "") -> tuple[int, ...]:
     return tuple(out)
 
 
-def _is_module_annotation(annotation: Any) -> bool:
-    from .runtime import Module
-
-    return annotation is Module or annotation in ("Module", "wasmzero.Module")
+def _is_module_annotation(annotation: Any, module_type: type) -> bool:
+    """Whether a parameter annotation is the public module type
+    (``module_type``, handed over by the runtime: builder.py does not import
+    runtime.py, which imports it)."""
+    return annotation is module_type or annotation in ("Module", "wasmzero.Module")
 
 
 def _positional_count(fn: Callable[..., Any]) -> int:
@@ -84,14 +85,16 @@ def _positional_count(fn: Callable[..., Any]) -> int:
     return len(inspect.signature(fn).parameters)
 
 
-def _signature_of(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
+def _signature_of(
+    fn: Callable[..., Any], module_type: type
+) -> tuple[bool, list[str], list[str], list[str]]:
     """(takes the caller module, param types, result types, param names)
     from ``fn``'s annotations."""
     import inspect  # only for typed host functions (inspect is slow to import)
 
     sig = inspect.signature(fn)
     ps = list(sig.parameters.values())
-    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
+    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation, module_type)
     if takes_module:
         ps = ps[1:]
     params = []
@@ -116,14 +119,16 @@ def _signature_of(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], l
     return takes_module, params, results, [p.name for p in ps]
 
 
-def _signature_of_lenient(fn: Callable[..., Any]) -> tuple[bool, list[str], list[str], list[str]]:
+def _signature_of_lenient(
+    fn: Callable[..., Any], module_type: type
+) -> tuple[bool, list[str], list[str], list[str]]:
     try:
         import inspect
 
         ps = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return False, [], [], []
-    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation)
+    takes_module = bool(ps) and _is_module_annotation(ps[0].annotation, module_type)
     if takes_module:
         ps = ps[1:]
     return takes_module, [], [], [p.name for p in ps]
@@ -246,11 +251,11 @@ class HostModuleBuilder:
                 raise TypeError("a raw host function needs explicit params and results")
             takes_module = _positional_count(fn) == 2
         elif params is None or results is None:
-            takes_module, p, r, sig_names = _signature_of(fn)
+            takes_module, p, r, sig_names = _signature_of(fn, self._runtime._module_type)
             params = p if params is None else params
             results = r if results is None else results
         else:
-            takes_module, _, _, sig_names = _signature_of_lenient(fn)
+            takes_module, _, _, sig_names = _signature_of_lenient(fn, self._runtime._module_type)
         ft = FuncType(_types(params, name), _types(results, name))
         call = _raw_adapter(fn, ft, takes_module) if raw else _typed_adapter(fn, ft, takes_module)
         idx = len(self._inst.functions)

@@ -501,6 +501,11 @@ class Runtime:
     safe for concurrent calls (its memory and globals are shared by them,
     unsynchronised): serialise calls per instance or use one per thread."""
 
+    # The public module type, for the host module builder (host functions
+    # whose first parameter is annotated with it receive their caller):
+    # handed over here so that builder.py does not import this module.
+    _module_type = Module
+
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         self.config = config or RuntimeConfig()
         engine = ENGINES.get(self.config.engine)
@@ -717,6 +722,6 @@ def _decode_and_validate(data: bytes, features: CoreFeatures, lazy: bool | None)
 
 
 def _segments() -> Any:
-    from .internal.engine.compiler.engine import Segments
+    from .internal.engine.namespace import Segments
 
     return Segments()

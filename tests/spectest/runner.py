@@ -40,6 +40,8 @@ class Result:
     failed: int = 0
     skipped: int = 0
     failures: list[str] = field(default_factory=list)
+    # (line, results) of every action performed, for comparing engines.
+    values: list[tuple[int, list[Any]]] = field(default_factory=list)
 
     def add(self, other: Result) -> None:
         self.passed += other.passed
@@ -271,10 +273,11 @@ class ScriptRunner:
             self.rt.register(mod, cmd["as"])
             return None
         if t == "action":
-            self.perform(cmd["action"])
+            self.result.values.append((cmd.get("line", 0), self.perform(cmd["action"])))
             return None
         if t == "assert_return":
             got = self.perform(cmd["action"])
+            self.result.values.append((cmd.get("line", 0), got))
             exp = cmd["expected"]
             if len(got) != len(exp) or not all(
                 matches(e, g) for e, g in zip(exp, got, strict=False)

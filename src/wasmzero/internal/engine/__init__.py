@@ -17,7 +17,7 @@ def _compiler() -> Any:
 
 
 def _interpreter() -> Any:
-    from .compiler.engine import InterpreterEngine
+    from .interpreter.engine import InterpreterEngine
 
     return InterpreterEngine()
 

@@ -131,6 +131,7 @@ class MemoryInstance:
         "max_pages",
         "declared_max",
         "views",
+        "make_views",
         "users",
         "budget",
         "held",
@@ -175,16 +176,21 @@ class MemoryInstance:
         self.min_pages = min_pages
         self.declared_max = declared_max
         self.max_pages = limit_pages if declared_max is None else min(declared_max, limit_pages)
-        # Typed views for accesses at addresses known to be aligned (see
+        # Views of the memory that an engine keeps in its namespaces (see
         # bind_views); they pin the bytearray's size, so grow() recreates them.
         self.views: dict[str, memoryview] = {}
+        self.make_views: Callable[[bytearray], dict[str, memoryview]] | None = None
         self.users: list[weakref.ref] = []  # holders of a namespace `ns` bound to the views
 
-    def bind_views(self, holder: Any) -> None:
-        """Put the typed views (``MVI``, ``MVQ``, ``MVd``, ``MVf``, ``MVH``) in
-        ``holder.ns`` and keep them current there when the memory grows."""
+    def bind_views(
+        self, holder: Any, make_views: Callable[[bytearray], dict[str, memoryview]]
+    ) -> None:
+        """Put the views ``make_views`` makes of the memory (names and kinds
+        are the engine's) in ``holder.ns`` and keep them current there when
+        the memory grows."""
         if not self.views:
-            self._make_views()
+            self.make_views = make_views
+            self.views = make_views(self.data)
         holder.ns.update(self.views)
         n = len(self.users)
         if n >= 64 and not n & (n - 1):
@@ -202,11 +208,6 @@ class MemoryInstance:
             if holder is not None and holder.ns is not None:
                 out.append((ref, holder))
         return out
-
-    def _make_views(self) -> None:
-        whole = memoryview(self.data)
-        self.views = {f"MV{c}": whole.cast(c) for c in _VIEW_FORMATS}
-        whole.release()
 
     @property
     def pages(self) -> int:
@@ -234,17 +235,14 @@ class MemoryInstance:
             old = -1
             if budget is not None:
                 budget.shrink(self.held, n)
-        if views:
-            self._make_views()
+        if views and self.make_views is not None:
+            self.views = self.make_views(self.data)
             live = self._live_users()
             for _, holder in live:
                 holder.ns.update(self.views)
             self.users = [ref for ref, _ in live]
         return old
 
-
-# i32, i64, f64, f32 and u16 accesses at aligned addresses go through views.
-_VIEW_FORMATS = ("I", "Q", "d", "f", "H")
 
 # The most elements a table may have: a table is a Python list, and a module
 # declaring 2**32 elements must fail cleanly rather than exhaust memory.

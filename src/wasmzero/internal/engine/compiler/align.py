@@ -31,23 +31,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...wasm.instructions import OPS
+from ...wasm.instructions import OP, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERN_GLOBAL, I32
 
+# Opcodes (named from wasm/instructions.py).
+_ADD = OP["i32.add"]
+_AND = OP["i32.and"]
+_BLOCK = OP["block"]
+_BR = OP["br"]
+_BR_IF = OP["br_if"]
+_BR_TABLE = OP["br_table"]
+_ELSE = OP["else"]
+_END = OP["end"]
+_F32_CONST = OP["f32.const"]
+_F64_CONST = OP["f64.const"]
+_GLOBAL_GET = OP["global.get"]
+_GLOBAL_SET = OP["global.set"]
+_I32_CONST = OP["i32.const"]
+_I64_CONST = OP["i64.const"]
+_IF = OP["if"]
+_LOCAL_GET = OP["local.get"]
+_LOCAL_SET = OP["local.set"]
+_LOCAL_TEE = OP["local.tee"]
+_LOOP = OP["loop"]
+_MUL = OP["i32.mul"]
+_OR = OP["i32.or"]
+_RETURN = OP["return"]
+_SELECT = OP["select"]
+_SELECT_T = OP["select_t"]
+_SHL = OP["i32.shl"]
+_SUB = OP["i32.sub"]
+_UNREACHABLE = OP["unreachable"]
+_XOR = OP["i32.xor"]
+
 CAP = 3  # 8-byte accesses are the widest a view serves
 
-_I32_CONST = 0x41
-_LOCAL_GET = 0x20
-_LOCAL_SET = 0x21
-_LOCAL_TEE = 0x22
-_GLOBAL_GET = 0x23
-_GLOBAL_SET = 0x24
-_ADD, _SUB, _MUL, _AND, _OR, _XOR, _SHL = 0x6A, 0x6B, 0x6C, 0x71, 0x72, 0x73, 0x74
 _BINARY = frozenset((_ADD, _SUB, _MUL, _AND, _OR, _XOR, _SHL))
 _LOCAL_OPS = frozenset((_LOCAL_GET, _LOCAL_SET, _LOCAL_TEE))
 _SET_OPS = frozenset((_LOCAL_SET, _LOCAL_TEE, _GLOBAL_SET))
-_LEAVES = frozenset((_I32_CONST, 0x42, 0x43, 0x44, _LOCAL_GET, _GLOBAL_GET))
+_LEAVES = frozenset((_I32_CONST, _I64_CONST, _F32_CONST, _F64_CONST, _LOCAL_GET, _GLOBAL_GET))
 _MAX_TREE = 64
 _MAX_DEPTH = 12  # operators read backwards from one set
 
@@ -118,7 +141,7 @@ def tree_start(body: list, k: int, depth: int = 0) -> int:
         return -1
     if op == _LOCAL_TEE:
         n = 1
-    elif op == 0x1B or op == 0x1C:  # select
+    elif op == _SELECT or op == _SELECT_T:  # select
         n = 3
     else:
         info = OPS.get(op)
@@ -208,7 +231,9 @@ class _Frame:
 # Bodies longer than this are not analysed (libc's printf_core and fmt_fp:
 # big, cold, and nested deep enough to make the walk costly).
 _MAX_BODY = 3000
-_CONTROL = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
+_CONTROL = frozenset(
+    (_UNREACHABLE, _BLOCK, _LOOP, _IF, _ELSE, _END, _BR, _BR_IF, _BR_TABLE, _RETURN)
+)
 
 
 def read_alignment(
@@ -315,9 +340,9 @@ def read_alignment(
                 state = (state & ~(7 << sh)) | (_UNARY[a] << sh)
                 if op == _LOCAL_TEE:
                     reads[k] = a
-        elif op == 0x02:  # block
+        elif op == _BLOCK:  # block
             frames.append(_Frame(False, e, None))
-        elif op == 0x03:  # loop
+        elif op == _LOOP:  # loop
             if state is not None:
                 # Walked before (an outer loop is walked again): start from
                 # what the branches back brought then.
@@ -325,14 +350,14 @@ def read_alignment(
                 if h is not None:
                     state &= h
             frames.append(_Frame(True, e, state))
-        elif op == 0x04:  # if
+        elif op == _IF:  # if
             frames.append(_Frame(False, e, state))
-        elif op == 0x05:  # else
+        elif op == _ELSE:  # else
             f = frames[-1]
             f.out = _merge(f.out, state)
             state = f.entry
             f.entry = None  # the else arm is taken: no implicit one
-        elif op == 0x0B:  # end
+        elif op == _END:  # end
             f = frames.pop()
             if f.loop:
                 header = _merge(f.entry, f.back)
@@ -349,18 +374,18 @@ def read_alignment(
             elif f.entry is not None:
                 state = _merge(state, f.entry)  # an if without else
             state = _merge(state, f.out)
-        elif op == 0x0C or op == 0x0D:  # br, br_if
+        elif op == _BR or op == _BR_IF:  # br, br_if
             if state is not None:
                 frames[-1 - imm].branch(state)
-            if op == 0x0C:
+            if op == _BR:
                 state = None
-        elif op == 0x0E:  # br_table
+        elif op == _BR_TABLE:  # br_table
             if state is not None:
                 labels, default = imm
                 for d in set(labels) | {default}:
                     frames[-1 - d].branch(state)
             state = None
-        elif op == 0x0F or op == 0x00:  # return, unreachable
+        elif op == _RETURN or op == _UNREACHABLE:  # return, unreachable
             state = None
         e += 1
     return reads, fixed, _shadows(bases, reads, fixed, set_weight)
@@ -456,7 +481,7 @@ def likely_aligned(
 
 
 _SET_OR_TEE = frozenset((_LOCAL_SET, _LOCAL_TEE))
-_NESTING = frozenset((0x02, 0x03, 0x04, 0x0B))  # block, loop, if, end
+_NESTING = frozenset((_BLOCK, _LOOP, _IF, _END))  # block, loop, if, end
 
 
 def _loop_depths(body: list, ks: list[int]) -> dict[int, int]:
@@ -470,10 +495,10 @@ def _loop_depths(body: list, ks: list[int]) -> dict[int, int]:
         op = body[k][0]
         if k in want:
             out[k] = depth
-        elif op == 0x03:
+        elif op == _LOOP:
             stack.append(True)
             depth += 1
-        elif op == 0x0B:
+        elif op == _END:
             if stack and stack.pop():
                 depth -= 1
         else:  # block, if

@@ -20,20 +20,70 @@ or never, wraps.
 
 from __future__ import annotations
 
-from ...wasm.instructions import OPS
+from ...wasm.instructions import OP, OPS
 
-_I32_CONST = 0x41
-_LOCAL_GET = 0x20
-_LOCAL_SET = 0x21
-_LOCAL_TEE = 0x22
-_I32_ADD = 0x6A
-_BR_IF = 0x0D
+# Opcodes (named from wasm/instructions.py).
+_CALL = OP["call"]
+_CALL_INDIRECT = OP["call_indirect"]
+_BLOCK = OP["block"]
+_BR = OP["br"]
+_BR_IF = OP["br_if"]
+_BR_TABLE = OP["br_table"]
+_ELSE = OP["else"]
+_END = OP["end"]
+_EQZ = OP["i32.eqz"]
+_F32_LOAD = OP["f32.load"]
+_F32_STORE = OP["f32.store"]
+_F64_LOAD = OP["f64.load"]
+_F64_STORE = OP["f64.store"]
+_GLOBAL_GET = OP["global.get"]
+_GT_S = OP["i32.gt_s"]
+_GT_U = OP["i32.gt_u"]
+_I32_ADD = OP["i32.add"]
+_I32_CONST = OP["i32.const"]
+_I32_GE_U = OP["i32.ge_u"]
+_I32_GT_U = OP["i32.gt_u"]
+_I32_LE_U = OP["i32.le_u"]
+_I32_LOAD = OP["i32.load"]
+_I32_LOAD8_U = OP["i32.load8_u"]
+_I32_LT_U = OP["i32.lt_u"]
+_I32_NE = OP["i32.ne"]
+_I32_STORE = OP["i32.store"]
+_I32_STORE8 = OP["i32.store8"]
+_I64_ADD = OP["i64.add"]
+_I64_CONST = OP["i64.const"]
+_I64_GE_U = OP["i64.ge_u"]
+_I64_GT_U = OP["i64.gt_u"]
+_I64_LE_U = OP["i64.le_u"]
+_I64_LOAD = OP["i64.load"]
+_I64_LT_U = OP["i64.lt_u"]
+_I64_NE = OP["i64.ne"]
+_I64_STORE = OP["i64.store"]
+_IF = OP["if"]
+_LOCAL_GET = OP["local.get"]
+_LOCAL_SET = OP["local.set"]
+_LOCAL_TEE = OP["local.tee"]
+_LOOP = OP["loop"]
+_LT_S = OP["i32.lt_s"]
+_LT_U = OP["i32.lt_u"]
+_RETURN = OP["return"]
+_UNREACHABLE = OP["unreachable"]
+
 _SETS = (_LOCAL_SET, _LOCAL_TEE)
 
 
 # Accesses whose address is their first operand: natural size by opcode
 # (i32/i64/f32/f64 loads and stores, full width).
-_ACCESS_SIZE = {0x28: 4, 0x29: 8, 0x2A: 4, 0x2B: 8, 0x36: 4, 0x37: 8, 0x38: 4, 0x39: 8}
+_ACCESS_SIZE = {
+    _I32_LOAD: 4,
+    _I64_LOAD: 8,
+    _F32_LOAD: 4,
+    _F64_LOAD: 8,
+    _I32_STORE: 4,
+    _I64_STORE: 8,
+    _F32_STORE: 4,
+    _F64_STORE: 8,
+}
 
 
 def _scale(sizes: list[int | None], values: tuple[int, ...]) -> int:
@@ -57,12 +107,12 @@ def _access_size(body: list, j: int) -> int | None:
         op, imm, _ = body[j]
         size = _ACCESS_SIZE.get(op)
         info = OPS.get(op)
-        if op in (_LOCAL_GET, 0x23):  # local.get, global.get
+        if op in (_LOCAL_GET, _GLOBAL_GET):  # local.get, global.get
             pops, pushes = 0, 1
         elif op == _LOCAL_TEE:
             j += 1  # (the value kept in a local too: followed on the stack)
             continue
-        elif info is None or info.sig is None or op < 0x28:
+        elif info is None or info.sig is None or op < _I32_LOAD:
             return None  # control, calls, locals set: not followed
         else:
             pops, pushes = len(info.sig[0]), len(info.sig[1])
@@ -119,9 +169,7 @@ def counter_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, t
 
 
 # Comparisons with a constant: what the branch not taken says of x.
-_LT_U, _LT_S, _GT_U, _GT_S, _EQZ = 0x49, 0x48, 0x4B, 0x4A, 0x45
-_LOOP, _IF, _ELSE, _END = 0x03, 0x04, 0x05, 0x0B
-_JOINS = frozenset((_LOOP, _IF, _ELSE, _END, 0x0C, 0x0E, 0x0F, 0x00))
+_JOINS = frozenset((_LOOP, _IF, _ELSE, _END, _BR, _BR_TABLE, _RETURN, _UNREACHABLE))
 
 
 def guarded_ranges(body: list, loops: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
@@ -182,23 +230,19 @@ def _entry_bound(body: list, s: int, x: int) -> int:
 
 
 # Counted loops: the tail of the loop body that counts and tests.
-_I64_CONST, _I64_ADD = 0x42, 0x7C
-_BR, _BR_TABLE, _RETURN, _UNREACHABLE = 0x0C, 0x0E, 0x0F, 0x00
-_BLOCK = 0x02
-_CALL, _CALL_INDIRECT, _CALL_REF = 0x10, 0x11, 0x14
 # add -> (bits, const); comparison -> (bits, predicate of (stepped value, bound)).
 _ADDS = {_I32_ADD: (32, _I32_CONST), _I64_ADD: (64, _I64_CONST)}
 _CMPS = {
-    0x47: (32, "ne"),
-    0x49: (32, "lt"),
-    0x4B: (32, "gt"),
-    0x4D: (32, "le"),
-    0x4F: (32, "ge"),
-    0x52: (64, "ne"),
-    0x54: (64, "lt"),
-    0x56: (64, "gt"),
-    0x58: (64, "le"),
-    0x5A: (64, "ge"),
+    _I32_NE: (32, "ne"),
+    _I32_LT_U: (32, "lt"),
+    _I32_GT_U: (32, "gt"),
+    _I32_LE_U: (32, "le"),
+    _I32_GE_U: (32, "ge"),
+    _I64_NE: (64, "ne"),
+    _I64_LT_U: (64, "lt"),
+    _I64_GT_U: (64, "gt"),
+    _I64_LE_U: (64, "le"),
+    _I64_GE_U: (64, "ge"),
 }
 _SWAP = {"ne": "ne", "lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
 # A range() costs about what a few iterations of a while loop save (measured:
@@ -495,7 +539,7 @@ def counted_loops(body: list, loops: list[tuple[int, int, int]]) -> dict[int, Co
             continue
         if st is None and (
             e - s > MAX_COPIED
-            or any(body[j][0] in (_LOOP, _CALL, _CALL_INDIRECT, _CALL_REF) for j in range(s + 1, e))
+            or any(body[j][0] in (_LOOP, _CALL, _CALL_INDIRECT) for j in range(s + 1, e))
         ):
             continue
         out[s] = c
@@ -586,7 +630,6 @@ def _entry_const(body: list, s: int, x: int, bits: int) -> int | None:
     return None
 
 
-_I32_LOAD8_U = 0x2D
 _SCAN = (_LOCAL_GET, _LOCAL_GET, _I32_ADD, _LOCAL_SET, _LOCAL_GET, _I32_CONST, _I32_ADD)
 
 
@@ -630,7 +673,6 @@ def byte_scans(
     return out
 
 
-_I32_STORE8 = 0x3A
 _COPY = (
     _LOCAL_GET,
     _LOCAL_GET,

@@ -32,13 +32,30 @@ nested ``if not cond:`` is already free) are rewritten; ``br_if`` becomes
 
 from __future__ import annotations
 
-from ...wasm.instructions import BLOCKTYPE_EMPTY, OPS
+from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 
-_BLOCK, _LOOP, _IF, _ELSE, _END = 0x02, 0x03, 0x04, 0x05, 0x0B
-_BR, _BR_IF, _BR_TABLE, _RETURN, _UNREACHABLE = 0x0C, 0x0D, 0x0E, 0x0F, 0x00
-_CALL, _CALL_INDIRECT = 0x10, 0x11
-_DROP, _SELECT, _SELECT_T = 0x1A, 0x1B, 0x1C
-_LOCAL_GET, _LOCAL_SET, _LOCAL_TEE, _GLOBAL_GET, _GLOBAL_SET = 0x20, 0x21, 0x22, 0x23, 0x24
+# Opcodes (named from wasm/instructions.py).
+_BLOCK = OP["block"]
+_BR = OP["br"]
+_BR_IF = OP["br_if"]
+_BR_TABLE = OP["br_table"]
+_CALL = OP["call"]
+_CALL_INDIRECT = OP["call_indirect"]
+_DROP = OP["drop"]
+_ELSE = OP["else"]
+_END = OP["end"]
+_GLOBAL_GET = OP["global.get"]
+_GLOBAL_SET = OP["global.set"]
+_IF = OP["if"]
+_LOCAL_GET = OP["local.get"]
+_LOCAL_SET = OP["local.set"]
+_LOCAL_TEE = OP["local.tee"]
+_LOOP = OP["loop"]
+_RETURN = OP["return"]
+_SELECT = OP["select"]
+_SELECT_T = OP["select_t"]
+_UNREACHABLE = OP["unreachable"]
+
 MAX_TAIL = 12
 # Bodies beyond this many instructions (libc's printf_core and fmt_fp: big
 # and cold) are left as they are: the pass would cost more than it saves.

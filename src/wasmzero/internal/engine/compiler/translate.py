@@ -26,9 +26,11 @@ import re
 from typing import Any
 
 from ...numeric.bits import f32_from_bits, f64_from_bits
-from ...numeric.semantics import SEMANTICS, Sem
-from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
+from ...numeric.semantics import Sem
+from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OP, OPS, SIMD_PREFIX
 from ...wasm.types import F32, F64, I32, I64, V128
+from ..context import ModuleContext, global_read
+from ..semantics import LOADS, NARROW, STORES, semantics
 from .align import (
     address_end,
     combine,
@@ -37,7 +39,6 @@ from .align import (
     likely_aligned,
     read_alignment,
 )
-from .context import ModuleContext, global_read
 from .control import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP, Node, analyse
 from .counters import (
     Counted,
@@ -49,17 +50,55 @@ from .counters import (
 )
 from .tails import thread_tails
 
-
-def _semantics(name: str) -> Any:
-    """The semantics of an instruction; SIMD ones are loaded on first use
-    (most modules have none, and building them takes a while)."""
-    sem = SEMANTICS.get(name)
-    if sem is None:
-        from ...numeric.simd import SIMD_SEMANTICS
-
-        sem = SIMD_SEMANTICS.get(name)
-    return sem
-
+# Opcodes (named from wasm/instructions.py).
+_BLOCK = OP["block"]
+_BR = OP["br"]
+_BR_IF = OP["br_if"]
+_BR_TABLE = OP["br_table"]
+_DROP = OP["drop"]
+_ELSE = OP["else"]
+_END = OP["end"]
+_F32_CONST = OP["f32.const"]
+_F32_LOAD = OP["f32.load"]
+_F32_STORE = OP["f32.store"]
+_F64_CONST = OP["f64.const"]
+_F64_LOAD = OP["f64.load"]
+_F64_STORE = OP["f64.store"]
+_GLOBAL_GET = OP["global.get"]
+_I32_ADD = OP["i32.add"]
+_I32_AND = OP["i32.and"]
+_I32_CONST = OP["i32.const"]
+_I32_DIV_S = OP["i32.div_s"]
+_I32_DIV_U = OP["i32.div_u"]
+_I32_LOAD = OP["i32.load"]
+_I32_LOAD16_U = OP["i32.load16_u"]
+_I32_LOAD8_U = OP["i32.load8_u"]
+_I32_MUL = OP["i32.mul"]
+_I32_OR = OP["i32.or"]
+_I32_REM_S = OP["i32.rem_s"]
+_I32_REM_U = OP["i32.rem_u"]
+_I32_STORE = OP["i32.store"]
+_I32_SUB = OP["i32.sub"]
+_I32_XOR = OP["i32.xor"]
+_I64_CONST = OP["i64.const"]
+_I64_DIV_S = OP["i64.div_s"]
+_I64_DIV_U = OP["i64.div_u"]
+_I64_LOAD = OP["i64.load"]
+_I64_LOAD16_U = OP["i64.load16_u"]
+_I64_LOAD32_U = OP["i64.load32_u"]
+_I64_LOAD8_U = OP["i64.load8_u"]
+_I64_REM_S = OP["i64.rem_s"]
+_I64_REM_U = OP["i64.rem_u"]
+_I64_STORE = OP["i64.store"]
+_IF = OP["if"]
+_LOCAL_GET = OP["local.get"]
+_LOCAL_SET = OP["local.set"]
+_LOCAL_TEE = OP["local.tee"]
+_LOOP = OP["loop"]
+_RETURN = OP["return"]
+_SELECT = OP["select"]
+_SHL_OP = OP["i32.shl"]
+_UNREACHABLE = OP["unreachable"]
 
 # Python allows 20 statically nested loops (CO_MAXBLOCKS); blocks beyond this
 # depth use guard mode so wasm loops still fit.
@@ -77,44 +116,8 @@ M64 = 0xFFFFFFFFFFFFFFFF
 
 _ZERO = {I32: "0", I64: "0", F32: "0.0", F64: "0.0", V128: "0"}
 
-# Memory access: opcode name -> (helper form, natural size).
-_LOADS = {
-    "i32.load": "_ldI(M, {a})[0]",
-    "i64.load": "_ldQ(M, {a})[0]",
-    "f32.load": "_ldf32(M, {a})",
-    "f64.load": "_ldd(M, {a})[0]",
-    "i32.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFF)",
-    "i32.load8_u": "M[{a}]",
-    "i32.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFF)",
-    "i32.load16_u": "_ldH(M, {a})[0]",
-    "i64.load8_s": "(_ldb(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load8_u": "M[{a}]",
-    "i64.load16_s": "(_ldh(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load16_u": "_ldH(M, {a})[0]",
-    "i64.load32_s": "(_ldi(M, {a})[0] & 0xFFFFFFFFFFFFFFFF)",
-    "i64.load32_u": "_ldI(M, {a})[0]",
-}
-_STORES = {
-    "i32.store": "_stI(M, {a}, {v})",
-    "i64.store": "_stQ(M, {a}, {v})",
-    "f32.store": "_stf32(M, {a}, {v})",
-    "f64.store": "_std(M, {a}, {v})",
-    "i32.store8": "M[{a}] = {v}",
-    "i32.store16": "_stH(M, {a}, {v})",
-    "i64.store8": "M[{a}] = {v}",
-    "i64.store16": "_stH(M, {a}, {v})",
-    "i64.store32": "_stI(M, {a}, {v})",
-}
 # f64 operations a store may apply in place (see op_store).
 _F64_BINOPS = {"f64.add": "+", "f64.sub": "-", "f64.mul": "*"}
-# Narrow stores: the mask applied to a value not known to fit.
-_NARROW = {
-    "i32.store8": 0xFF,
-    "i64.store8": 0xFF,
-    "i32.store16": 0xFFFF,
-    "i64.store16": 0xFFFF,
-    "i64.store32": 0xFFFFFFFF,
-}
 
 
 class V:
@@ -603,7 +606,7 @@ class Translator:
         """(params, results) of each block/loop/if by its index."""
         block_types = {}
         for i, (op, imm, _) in enumerate(body):
-            if op in (0x02, 0x03, 0x04):
+            if op in (_BLOCK, _LOOP, _IF):
                 p, r = self.block_arity(imm)
                 block_types[i] = (len(p), len(r))
         return block_types
@@ -639,7 +642,7 @@ class Translator:
             if st:
                 self.skip.update(c.skip)
                 for j in range(s + 1, c.skip[0]):
-                    if body[j][0] == 0x20 and body[j][1] == c.x:
+                    if body[j][0] == _LOCAL_GET and body[j][1] == c.x:
                         self.counter_range[j] = st
             else:
                 self.tails[c.skip[0]] = s
@@ -744,16 +747,16 @@ class Translator:
                 self.virtual.clear()
             f = self.frames[-1]
             if f.unreachable:
-                if op in (0x02, 0x03, 0x04):
+                if op in (_BLOCK, _LOOP, _IF):
                     skip += 1
                     continue
-                if op == 0x0B:  # end
+                if op == _END:  # end
                     if skip:
                         skip -= 1
                         continue
                     self.op_end()
                     continue
-                if op == 0x05 and not skip:  # else
+                if op == _ELSE and not skip:  # else
                     self.op_else()
                 continue
             if i in dropped:
@@ -798,7 +801,7 @@ class Translator:
             op, imm, _ = body[j]
             if op in _BYTE_LOADS:
                 r = j - 3 if j - 1 in self.skip else j - 1
-                if r not in reads or body[r][0] != 0x20:
+                if r not in reads or body[r][0] != _LOCAL_GET:
                     return None
                 rel = reads[r][1] + imm[1]
                 if not 0 <= rel < step:
@@ -1645,12 +1648,12 @@ class Translator:
             if k in self.skip:  # (a `for` loop's counting tail: the loop goes on)
                 return not self.live(k, x)
             op, imm, _ = body[k]
-            if op == 0x21 or op == 0x22:  # local.set, local.tee
+            if op == _LOCAL_SET or op == _LOCAL_TEE:  # local.set, local.tee
                 if imm == x:
                     return True
                 if f"l{imm}" in names:
                     changed = True  # (the value can no longer be read)
-            elif op == 0x20 and imm == x:  # local.get
+            elif op == _LOCAL_GET and imm == x:  # local.get
                 if changed:
                     return False
                 if not (viewable and _address_at(body, k)):
@@ -1810,7 +1813,7 @@ class Translator:
                 names = names.union(t[0] for t in alias[0])
             self.push(V(view, names, True, hi=_LOAD_HI.get(op)))
             return
-        e = self.checked_load(op, a, off, _LOADS[OPS[op].name].format(a=self.address(a, off)))
+        e = self.checked_load(op, a, off, LOADS[OPS[op].name].format(a=self.address(a, off)))
         self.push(V(e, a.names, True, hi=_LOAD_HI.get(op)))
 
     def op_store(self, i: int, op: int, memarg: tuple) -> None:
@@ -1871,13 +1874,13 @@ class Translator:
             return
         name = OPS[op].name
         e = v.e
-        mask = _NARROW.get(name)
+        mask = NARROW.get(name)
         if mask is not None and (v.hi is None or v.lo < 0 or v.hi > mask):
             # (else the value fits: a byte loaded, a masked value)
             if v.raw is not None and v.rbits <= _RAW_BITS:
                 e = v.raw  # the mask does the wrap too
             e = f"({e}) & {mask:#x}"
-        stmt = _STORES[name].format(a=self.address(a, off), v=e)
+        stmt = STORES[name].format(a=self.address(a, off), v=e)
         checked = self.checked_view(op, a, off)
         if checked is not None:
             view, q = checked
@@ -1948,8 +1951,10 @@ class Translator:
         self.stack.append(const("None"))
 
     def op_ref_is_null(self, i: int, imm: object) -> None:
+        # An i32 (an int, as in the interpreter), not a bool; a condition
+        # uses the test itself.
         v = self.pop()
-        self.push(V(f"({v.e} is None)", v.names, v.unsafe, cond=f"({v.e} is None)"))
+        self.push(V(f"(1 if {v.e} is None else 0)", v.names, v.unsafe, cond=f"({v.e} is None)"))
 
     def op_ref_func(self, i: int, x: int) -> None:
         self.stack.append(V(f"F{x}", simple=True))
@@ -1967,7 +1972,7 @@ class Translator:
 
     def numeric(self, op: int, imm: object = None) -> None:
         info = OPS[op]
-        sem = _semantics(info.name)
+        sem = semantics(info.name)
         if sem is None:
             raise TranslationLimit(f"no semantics for {info.name}")
         n = len(info.sig[0])
@@ -2219,7 +2224,7 @@ class Translator:
         """A SIMD load or store: the template gets the effective address as
         ``{0}``; stores and lane stores are statements."""
         info = OPS[op]
-        sem = _semantics(info.name)
+        sem = semantics(info.name)
         n = len(info.sig[0])
         args = self.stack[len(self.stack) - n :]
         del self.stack[len(self.stack) - n :]
@@ -2396,22 +2401,21 @@ def _nonzero_const(v: V) -> bool:
     return v.simple and v.e.isdigit() and int(v.e) != 0
 
 
-_F32_LOAD = 0x2A
-# Loads and stores that have a typed view of memory (MemoryInstance.views):
+# Loads and stores that have a typed view of memory (namespace.make_views):
 # opcode -> (view, access size). A store's value is canonical, as the view
 # requires (an unsigned integer of the access width, or a float).
 _VIEWS = {
-    0x2A: ("MVf", 4),  # f32.load
-    0x38: ("MVf", 4),  # f32.store
-    0x28: ("MVI", 4),  # i32.load
-    0x29: ("MVQ", 8),  # i64.load
-    0x2B: ("MVd", 8),  # f64.load
-    0x2F: ("MVH", 2),  # i32.load16_u
-    0x33: ("MVH", 2),  # i64.load16_u
-    0x35: ("MVI", 4),  # i64.load32_u
-    0x36: ("MVI", 4),  # i32.store
-    0x37: ("MVQ", 8),  # i64.store
-    0x39: ("MVd", 8),  # f64.store
+    _F32_LOAD: ("MVf", 4),  # f32.load
+    _F32_STORE: ("MVf", 4),  # f32.store
+    _I32_LOAD: ("MVI", 4),  # i32.load
+    _I64_LOAD: ("MVQ", 8),  # i64.load
+    _F64_LOAD: ("MVd", 8),  # f64.load
+    _I32_LOAD16_U: ("MVH", 2),  # i32.load16_u
+    _I64_LOAD16_U: ("MVH", 2),  # i64.load16_u
+    _I64_LOAD32_U: ("MVI", 4),  # i64.load32_u
+    _I32_STORE: ("MVI", 4),  # i32.store
+    _I64_STORE: ("MVQ", 8),  # i64.store
+    _F64_STORE: ("MVd", 8),  # f64.store
 }
 
 
@@ -2425,14 +2429,13 @@ _PRODUCT = re.compile(r"(?<![\w)\]])\([lqt][0-9]+ \* (?:4294967297|1844674407370
 _SIMPLE_STMT = re.compile(r"(?:return |[A-Za-z_][0-9A-Za-z_]*(?:\[[^=]*\])? = )")
 _UNORDERED = re.compile(r" (?:if|else|and|or|not|<|>|<=|>=|==|!=|is|in) ")
 # i32 operators whose result's alignment follows from their operands' (align.py).
-_SHL_OP = 0x74
 _ALIGN_OPS = {
-    "i32.add": 0x6A,
-    "i32.sub": 0x6B,
-    "i32.mul": 0x6C,
-    "i32.and": 0x71,
-    "i32.or": 0x72,
-    "i32.xor": 0x73,
+    "i32.add": _I32_ADD,
+    "i32.sub": _I32_SUB,
+    "i32.mul": _I32_MUL,
+    "i32.and": _I32_AND,
+    "i32.or": _I32_OR,
+    "i32.xor": _I32_XOR,
     "i32.shl": _SHL_OP,
 }
 _CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\(")
@@ -2451,7 +2454,13 @@ def _retryable(line: str) -> bool:
 
 
 # Upper bounds of narrow unsigned loads: i32/i64 load8_u, load16_u, i64.load32_u.
-_LOAD_HI = {0x2D: 0xFF, 0x31: 0xFF, 0x2F: 0xFFFF, 0x33: 0xFFFF, 0x35: 0xFFFFFFFF}
+_LOAD_HI = {
+    _I32_LOAD8_U: 0xFF,
+    _I64_LOAD8_U: 0xFF,
+    _I32_LOAD16_U: 0xFFFF,
+    _I64_LOAD16_U: 0xFFFF,
+    _I64_LOAD32_U: 0xFFFFFFFF,
+}
 
 
 # facts: a local's known alignment is under _AL_FACT + x (its range under x,
@@ -2622,12 +2631,12 @@ def _negative_locals(body: list, sets: list[int]) -> set[int]:
             if x in sus or not k:
                 continue
             p1 = body[k - 1]
-            hit = (p1[0] == 0x41 and p1[1] >= 0x80000000) or (
-                p1[0] in (0x20, 0x22) and p1[1] in sus
+            hit = (p1[0] == _I32_CONST and p1[1] >= 0x80000000) or (
+                p1[0] in (_LOCAL_GET, _LOCAL_TEE) and p1[1] in sus
             )
-            if not hit and p1[0] in (0x6A, 0x6B) and k >= 3:  # i32.add, i32.sub
+            if not hit and p1[0] in (_I32_ADD, _I32_SUB) and k >= 3:  # i32.add, i32.sub
                 for q in (body[k - 2], body[k - 3]):
-                    if q[0] in (0x20, 0x22) and q[1] in sus:
+                    if q[0] in (_LOCAL_GET, _LOCAL_TEE) and q[1] in sus:
                         hit = True
             if hit:
                 sus.add(x)
@@ -2653,26 +2662,26 @@ def _local_writes(body: list) -> tuple[set[int], list[int]]:
     # cover the rest of the function, whatever blocks they are in.
     prefix = True
     for k, (op, imm, _) in enumerate(body):
-        if op == 0x20:  # local.get
+        if op == _LOCAL_GET:  # local.get
             if imm not in covered:
                 unsafe.add(imm)
-        elif op == 0x21 or op == 0x22:  # local.set, local.tee
+        elif op == _LOCAL_SET or op == _LOCAL_TEE:  # local.set, local.tee
             sets.append(k)
             written.add(imm)
             if imm not in covered:
                 covered.add(imm)
                 opened[0 if prefix else -1].append(imm)
-        elif op == 0x02:  # block
+        elif op == _BLOCK:  # block
             opened.append([])
-        elif op == 0x03 or op == 0x04:  # loop, if
+        elif op == _LOOP or op == _IF:  # loop, if
             prefix = False
             opened.append([])
         elif prefix and op in _PREFIX_ENDS:
             prefix = False
-        if op == 0x05 or (op == 0x0B and len(opened) > 1):  # else, end
+        if op == _ELSE or (op == _END and len(opened) > 1):  # else, end
             prefix = False
             covered.difference_update(opened[-1])
-            if op == 0x05:  # the then arm's sets do not count in the else arm
+            if op == _ELSE:  # the then arm's sets do not count in the else arm
                 opened[-1] = []
             else:
                 opened.pop()
@@ -2680,7 +2689,7 @@ def _local_writes(body: list) -> tuple[set[int], list[int]]:
 
 
 # Control instructions that end the straight-line entry of a function.
-_PREFIX_ENDS = frozenset((0x00, 0x0C, 0x0D, 0x0E, 0x0F))
+_PREFIX_ENDS = frozenset((_UNREACHABLE, _BR, _BR_IF, _BR_TABLE, _RETURN))
 
 
 def _const_view(op: int, a: V, off: int) -> str | None:
@@ -2696,22 +2705,43 @@ def _const_view(op: int, a: V, off: int) -> str | None:
     return f"{view[0]}[{addr // view[1]}]"
 
 
-_F32_STORE = 0x38
-_BYTE_LOADS = frozenset((0x2D, 0x31))  # i32.load8_u, i64.load8_u
+_BYTE_LOADS = frozenset((_I32_LOAD8_U, _I64_LOAD8_U))  # i32.load8_u, i64.load8_u
 # What a byte stream's body may hold besides its byte loads (byte_stream):
 # locals, global.get, constants, loads, and the numeric operators that
 # cannot trap (not integer division or remainder, nor float truncation).
 _STREAM_SAFE = frozenset(
-    {0x1A, 0x1B, 0x20, 0x21, 0x22, 0x23, 0x41, 0x42, 0x43, 0x44}
-    | set(range(0x28, 0x36))
-    | set(range(0x45, 0xC5))
-    - {0x6D, 0x6E, 0x6F, 0x70, 0x7F, 0x80, 0x81, 0x82}
-    - set(range(0xA8, 0xB2))
+    {
+        _DROP,
+        _SELECT,
+        _LOCAL_GET,
+        _LOCAL_SET,
+        _LOCAL_TEE,
+        _GLOBAL_GET,
+        _I32_CONST,
+        _I64_CONST,
+        _F32_CONST,
+        _F64_CONST,
+    }
+    | set(range(OP["i32.load"], OP["i64.load32_u"] + 1))
+    | set(range(OP["i32.eqz"], OP["i64.extend32_s"] + 1))
+    - {
+        _I32_DIV_S,
+        _I32_DIV_U,
+        _I32_REM_S,
+        _I32_REM_U,
+        _I64_DIV_S,
+        _I64_DIV_U,
+        _I64_REM_S,
+        _I64_REM_U,
+    }
+    - set(range(OP["i32.trunc_f32_s"], OP["i64.trunc_f64_u"] + 1))
 )
 # dead_after: how far it looks, and what ends straight-line code (the
 # control instructions; _live_in walks these).
 _MAX_AHEAD = 200
-_STRAIGHT_STOPS = frozenset((0x00, 0x02, 0x03, 0x04, 0x05, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F))
+_STRAIGHT_STOPS = frozenset(
+    (_UNREACHABLE, _BLOCK, _LOOP, _IF, _ELSE, _END, _BR, _BR_IF, _BR_TABLE, _RETURN)
+)
 
 
 def _transfer(body: list, lo: int, hi: int) -> tuple[int, int]:
@@ -2721,9 +2751,9 @@ def _transfer(body: list, lo: int, hi: int) -> tuple[int, int]:
     gen = kill = 0
     for k in range(hi - 1, lo - 1, -1):
         op = body[k][0]
-        if op == 0x20:
+        if op == _LOCAL_GET:
             gen |= 1 << body[k][1]
-        elif op == 0x21 or op == 0x22:
+        elif op == _LOCAL_SET or op == _LOCAL_TEE:
             b = 1 << body[k][1]
             gen &= ~b
             kill |= b
@@ -2753,9 +2783,9 @@ def _live_in(body: list) -> dict[int, int]:
     opened: list[int] = []
     for p, k in enumerate(ctrl):
         op = body[k][0]
-        if op == 0x02 or op == 0x03 or op == 0x04:
+        if op == _BLOCK or op == _LOOP or op == _IF:
             opened.append(p)
-        elif op == 0x0B and opened:
+        elif op == _END and opened:
             q = opened.pop()
             start_of[k] = ctrl[q]
             end_of[q] = p
@@ -2769,22 +2799,22 @@ def _live_in(body: list) -> dict[int, int]:
     while p >= 0:
         k = ctrl[p]
         op, imm, _ = body[k]
-        if op == 0x0B:
+        if op == _END:
             s = start_of.get(k, -1)
-            kind = body[s][0] if s >= 0 else 0x02
-            if kind == 0x03:
+            kind = body[s][0] if s >= 0 else _BLOCK
+            if kind == _LOOP:
                 after[k] = live
                 labels.append(header.get(s, 0))
             else:
                 labels.append(live)
-                if kind == 0x04:
+                if kind == _IF:
                     arms.append([live, live])
-        elif op == 0x05:
+        elif op == _ELSE:
             arms[-1][1] = live
             live = arms[-1][0]
-        elif op == 0x02:
+        elif op == _BLOCK:
             labels.pop()
-        elif op == 0x03:
+        elif op == _LOOP:
             labels.pop()
             if header.get(k, 0) != live:
                 # A branch back brings more: walk the body again.
@@ -2793,14 +2823,14 @@ def _live_in(body: list) -> dict[int, int]:
                 live = after[ctrl[q]]
                 p = q
                 continue
-        elif op == 0x04:
+        elif op == _IF:
             labels.pop()
             live |= arms.pop()[1]
-        elif op == 0x0C:
+        elif op == _BR:
             live = labels[-1 - imm]
-        elif op == 0x0D:
+        elif op == _BR_IF:
             live |= labels[-1 - imm]
-        elif op == 0x0E:
+        elif op == _BR_TABLE:
             targets, default = imm
             live = 0
             for d in {*targets, default}:
@@ -2820,7 +2850,7 @@ def _address_at(body: list, k: int) -> bool:
     that value plus a constant is (``p + 4``: an unwrapped sum, indexed the
     same way)."""
     n = len(body)
-    if k + 2 < n and body[k + 1][0] == 0x41 and body[k + 2][0] == 0x6A:
+    if k + 2 < n and body[k + 1][0] == _I32_CONST and body[k + 2][0] == _I32_ADD:
         if 0 <= body[k + 1][1] < 0x80000000:
             k += 2
     op = body[k + 1][0] if k + 1 < n else None
@@ -2835,8 +2865,8 @@ def _address_at(body: list, k: int) -> bool:
     return False
 
 
-_MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _LOADS}
-_MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in _STORES}
+_MEM_LOADS = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in LOADS}
+_MEM_STORES = {op for op, info in OPS.items() if info.imm == "memarg" and info.name in STORES}
 
 
 def _build_handlers() -> dict:
@@ -2891,7 +2921,7 @@ def _build_handlers() -> dict:
     for op in _MEM_STORES:
         out[op] = lambda self, i, imm, _op=op: Translator.op_store(self, i, _op, imm)
     for op, info in OPS.items():
-        if op >> 8 != 0xFD:
+        if op >> 8 != SIMD_PREFIX:
             continue
         if info.name == "v128.const":
             out[op] = t.op_v128_const

@@ -1,1 +1,1 @@
-"""The interpreter: runs functions the compiler engine cannot translate."""
+"""The interpreter engine, and the compiler engine's fallback for functions CPython cannot compile."""

@@ -23,6 +23,8 @@ from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...wasm.callstack import INTERP_FRAME, current
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
+from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
+from ..semantics import LOADS, NARROW, STORES, semantics
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"], OP["end"]
 
@@ -107,8 +109,6 @@ class Prepared:
     module: the instruction kinds, block ends and else positions."""
 
     def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
-        from ..compiler.translate import _LOADS, _NARROW, _STORES, _semantics
-
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
         self.index = index
@@ -116,7 +116,8 @@ class Prepared:
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
         self.local_zero = [
-            None if t in (0x70, 0x6F) else (0.0 if t in (0x7D, 0x7C) else 0) for t in code.locals
+            None if t in (FUNCREF, EXTERNREF) else (0.0 if t in (F32, F64) else 0)
+            for t in code.locals
         ]
         body = code.body
         n = len(body)
@@ -166,13 +167,13 @@ class Prepared:
                         extra = f64_from_bits(imm)
                     else:
                         extra = imm
-                elif name in _LOADS:
+                elif name in LOADS:
                     kind = K_LOAD
-                    extra = (f"lambda M, a: {_LOADS[name].format(a='a')}", imm[1])
-                elif name in _STORES:
+                    extra = (f"lambda M, a: {LOADS[name].format(a='a')}", imm[1])
+                elif name in STORES:
                     kind = K_STORE
-                    mask = _NARROW.get(name)
-                    src = _STORES[name].format(a="a", v=f"v & {mask:#x}" if mask else "v")
+                    mask = NARROW.get(name)
+                    src = STORES[name].format(a="a", v=f"v & {mask:#x}" if mask else "v")
                     extra = (f"def f(M, a, v):\n    {src}\n", imm[1])
                 elif name in _HELPERS:
                     kind = K_HELPER
@@ -183,7 +184,7 @@ class Prepared:
                     extra = (f"lambda a=None, b=None, c=None: {body_src}", nin, nout)
                 else:
                     kind = K_NUM
-                    sem = _semantics(name)
+                    sem = semantics(name)
                     if sem is None:
                         raise AssertionError(f"no semantics for {name}")  # pragma: no cover
                     nin = len(info.sig[0])

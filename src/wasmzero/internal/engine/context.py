@@ -1,12 +1,13 @@
-"""What the compiler engine knows about a module before translating any of
-it (kept apart from the translator, which is imported only when a function
-is first translated)."""
+"""What the engines know about a module before running or translating any of
+its functions (shared: the interpreter reads the globals' modes, the
+compiler everything; kept apart from the translator, which is imported only
+when a function is first translated)."""
 
 from __future__ import annotations
 
-from ...record import record
-from ...wasm.module import Module
-from ...wasm.types import EXTERN_GLOBAL, FuncType
+from ..record import record
+from ..wasm.module import Module
+from ..wasm.types import EXTERN_GLOBAL, FuncType
 
 
 @record
