@@ -27,9 +27,7 @@ DATA_TABLES: dict[str, str] = {}
 # Over MAX_LINES and not a data table: still to be split (each entry is an
 # expected failure that fails the suite once the split lands, so that the
 # entry is removed then).
-NOT_YET_SPLIT: dict[str, str] = {
-    "wasmzero/internal/wasip1/functions.py": "the WASI functions, outside the engines' restructure",
-}
+NOT_YET_SPLIT: dict[str, str] = {}
 
 
 def _modules() -> list[Path]:

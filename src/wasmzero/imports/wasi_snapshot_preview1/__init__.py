@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...internal.wasip1 import functions as _functions
+from ...internal.wasip1 import paths as _paths
 from ...internal.wasip1.signatures import SIGNATURES
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def builder(runtime: Runtime, name: str = MODULE_NAME):  # noqa: ANN201 - HostMo
     for fname, (params, results) in SIGNATURES.items():
         b.function(
             fname,
-            getattr(_functions, fname),
+            getattr(_paths if fname.startswith("path_") else _functions, fname),
             [t for _, t in params],
             list(results and ["i32"]),
             raw=True,
