@@ -42,8 +42,13 @@ class Result:
     failures: list[str] = field(default_factory=list)
     # (line, results) of every action performed, for comparing engines.
     values: list[tuple[int, list[Any]]] = field(default_factory=list)
+    # Native engine: functions compiled to machine code / run in the compiler engine.
+    native: int = 0
+    fallbacks: int = 0
 
     def add(self, other: Result) -> None:
+        self.native += other.native
+        self.fallbacks += other.fallbacks
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
@@ -325,7 +330,12 @@ def run_script(
     verbose: bool = False,
     out: TextIO | None = None,
 ) -> Result:
-    return ScriptRunner(suite, name, engine).run(verbose, out)
+    runner = ScriptRunner(suite, name, engine)
+    res = runner.run(verbose, out)
+    counts = getattr(runner.rt._engine, "counts", None)
+    if counts is not None:
+        res.native, res.fallbacks = counts()
+    return res
 
 
 def run_suite(
@@ -344,6 +354,12 @@ def run_suite(
         total.add(res)
         print(f"{name}: {res.passed} passed, {res.failed} failed, {res.skipped} skipped", file=out)
         out.flush()
+    if engine == "native":
+        print(
+            f"native: {total.native} functions compiled to machine code, "
+            f"{total.fallbacks} fell back to the compiler engine",
+            file=out,
+        )
     print(
         f"spectest {suite} {engine}: {total.passed} passed, {total.failed} failed, "
         f"{total.skipped} skipped",
