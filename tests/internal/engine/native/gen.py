@@ -14,6 +14,23 @@ _CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_
 _UN = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"]
 FUNCS = 4
 INPUTS = [(0, 0), (1, 1), (-1, -1), (7, -3), (0x7FFFFFFF, -(1 << 63)), (-(1 << 31), 123456789012)]
+_OFFSETS = [0, 1, 3, 65530, 0xFFFFFFFF]
+_LOADS = {
+    "i32": ["i32.load", "i32.load8_s", "i32.load8_u", "i32.load16_s", "i32.load16_u"],
+    "i64": [
+        "i64.load",
+        "i64.load8_s",
+        "i64.load8_u",
+        "i64.load16_s",
+        "i64.load16_u",
+        "i64.load32_s",
+        "i64.load32_u",
+    ],
+}
+_STORES = {
+    "i32": ["i32.store", "i32.store8", "i32.store16"],
+    "i64": ["i64.store", "i64.store8", "i64.store16", "i64.store32"],
+}
 _CONSTS = [0, 1, -1, 2, 31, 32, 63, 64, 0x7FFFFFFF, -(1 << 31), 0xFFFF, 12345]
 
 
@@ -29,7 +46,7 @@ class _Gen:
             if k == 0:
                 return f"({t}.const {r.choice(_CONSTS)})"
             return f"(local.get {(0 if t == 'i32' else 1) if k == 1 else (2 if t == 'i32' else 3)})"
-        c = r.randrange(12)
+        c = r.randrange(13)
         d = depth - 1
         if c < 4:
             return f"({t}.{r.choice(_BIN)} {self.expr(t, d)} {self.expr(t, d)})"
@@ -68,7 +85,16 @@ class _Gen:
             callee = r.randrange(self.func)
             v = f"(call $f{callee} {self.expr('i32', d)} {self.expr('i64', d)})"
             return v if t == "i32" else f"(i64.extend_i32_s {v})"
+        if c == 11:
+            op = r.choice(_LOADS[t])
+            return f"({op} offset={r.choice(_OFFSETS)} {self.addr(d)})"
         return f"(local.tee {2 if t == 'i32' else 3} {self.expr(t, d)})"
+
+    def addr(self, depth: int) -> str:
+        """Mostly in bounds, sometimes not (a trap)."""
+        if self.r.random() < 0.8:
+            return f"(i32.and {self.expr('i32', depth)} (i32.const 0xFFFF))"
+        return self.expr("i32", depth)
 
     def stmt(self, depth: int) -> str:
         r = self.r
@@ -88,6 +114,10 @@ class _Gen:
                 f"(local.set 4 (i32.sub (local.get 4) (i32.const 1))) {body} "
                 f"(br_if $l {self.expr('i32', 1)})))"
             )
+        if c == 3 and r.random() < 0.5:
+            t = r.choice(("i32", "i64"))
+            op = r.choice(_STORES[t])
+            return f"({op} offset={r.choice(_OFFSETS)} {self.addr(depth)} {self.expr(t, depth)})"
         if c == 3:
             return (
                 f"(block $x (block $y (block $z (br_table $x $y $z {self.expr('i32', depth)})) "
@@ -107,4 +137,4 @@ def random_module(seed: int) -> str:
             f"  (local.set 4 (i32.const 20)) {body}\n"
             f"  (i32.add {g.expr('i32', 3)} (i32.wrap_i64 (local.get 3))))"
         )
-    return "(module\n" + "\n".join(funcs) + ")"
+    return '(module (memory (export "memory") 1)\n' + "\n".join(funcs) + ")"

@@ -16,7 +16,7 @@ pytest.importorskip("wasmtime")
 SEEDS = range(60)
 
 SCRIPT = """
-import json, sys, wasmtime
+import hashlib, json, sys, wasmtime
 from wasmzero import Runtime, RuntimeConfig, Trap
 from tests.internal.engine.native.gen import FUNCS, INPUTS, random_module
 out = {}
@@ -34,6 +34,7 @@ for seed in range(int(sys.argv[1]), int(sys.argv[2])):
                     vals.append(m.exported_function(f"f{f}")(*args))
                 except Trap as e:
                     vals.append(e.kind.name)
+        vals.append(hashlib.sha256(bytes(m.memory.read(0, 65536))).hexdigest())
         res[eng] = vals
         if eng == "native":
             native += rt._engine.counts()[0]

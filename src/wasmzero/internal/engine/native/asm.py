@@ -139,6 +139,11 @@ class Asm:
         self.b(0x3B)
         self._mem(reg, base, disp)
 
+    def add_mem(self, reg: int, base: int, disp: int) -> None:  # add reg, [base+disp]
+        self._rex(True, reg, base)
+        self.b(0x03)
+        self._mem(reg, base, disp)
+
     def lea(self, reg: int, base: int, disp: int) -> None:
         self._rex(True, reg, base)
         self.b(0x8D)

@@ -29,13 +29,44 @@ from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm
 CTX_SAVED_RSP = 0
 CTX_DEPTH = 8  # remaining native call depth
 CTX_STACK_END = 16  # one past the last byte of the value stack
+CTX_MEM_BASE = 24  # address of linear memory's first byte (fixed during a call)
+CTX_MEM_SIZE = 32  # its size in bytes
 
 # Exit codes returned to the trampoline (0: the call returned normally).
 EXIT_UNREACHABLE = 1
 EXIT_DIV_ZERO = 2
 EXIT_OVERFLOW = 3
 EXIT_STACK = 4
-EXIT_CODES = (EXIT_UNREACHABLE, EXIT_DIV_ZERO, EXIT_OVERFLOW, EXIT_STACK)
+EXIT_OOB = 5
+EXIT_CODES = (EXIT_UNREACHABLE, EXIT_DIV_ZERO, EXIT_OVERFLOW, EXIT_STACK, EXIT_OOB)
+
+# Loads: name -> (access size, rex.w, opcode bytes of `op reg, r/m`).
+LOADS = {
+    "i32.load": (4, False, (0x8B,)),
+    "i64.load": (8, True, (0x8B,)),
+    "i32.load8_s": (1, False, (0x0F, 0xBE)),
+    "i32.load8_u": (1, False, (0x0F, 0xB6)),
+    "i32.load16_s": (2, False, (0x0F, 0xBF)),
+    "i32.load16_u": (2, False, (0x0F, 0xB7)),
+    "i64.load8_s": (1, True, (0x0F, 0xBE)),
+    "i64.load8_u": (1, False, (0x0F, 0xB6)),
+    "i64.load16_s": (2, True, (0x0F, 0xBF)),
+    "i64.load16_u": (2, False, (0x0F, 0xB7)),
+    "i64.load32_s": (4, True, (0x63,)),
+    "i64.load32_u": (4, False, (0x8B,)),
+}
+# Stores: name -> (access size, prefix bytes + opcode of `op r/m, reg`).
+STORES = {
+    "i32.store": (4, (0x89,)),
+    "i64.store": (8, (0x48, 0x89)),
+    "i32.store8": (1, (0x88,)),
+    "i64.store8": (1, (0x88,)),
+    "i32.store16": (2, (0x66, 0x89)),
+    "i64.store16": (2, (0x66, 0x89)),
+    "i64.store32": (4, (0x89,)),
+}
+_LOAD_OPS = {OP[n]: v for n, v in LOADS.items()}
+_STORE_OPS = {OP[n]: v for n, v in STORES.items()}
 
 _VT = {I32, I64}
 _BT = {-64: (), -1: (I32,), -2: (I64,)}
@@ -87,7 +118,9 @@ _C = {n: OP[n] for n in (
     "i32.const", "i64.const",
 )}  # fmt: skip
 _SELECT_T = OP.get("select_t", OP.get("select t"))
+_MEMORY_SIZE = OP["memory.size"]
 SUPPORTED = set(BINOPS) | set(UNOPS) | set(_C.values()) | ({_SELECT_T} - {None})
+SUPPORTED |= set(_LOAD_OPS) | set(_STORE_OPS) | {_MEMORY_SIZE}
 
 
 def _blocktype(module: Module, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -315,6 +348,24 @@ class ModuleCompiler:
             self.h -= 2
         elif op == C["nop"]:
             pass
+        elif op in _LOAD_OPS:
+            size, w, opcode = _LOAD_OPS[op]
+            x = self._d(self.h - 1)
+            self._address(x, imm[1], size)
+            if w:
+                a.b(0x48)
+            a.b(*opcode, 0x01)  # reg = eax/rax, r/m = [rcx]
+            a.store(RBX, x, RAX)
+        elif op in _STORE_OPS:
+            size, opcode = _STORE_OPS[op]
+            self._address(self._d(self.h - 2), imm[1], size)
+            a.load(RAX, RBX, self._d(self.h - 1))
+            a.b(*opcode, 0x01)  # r/m = [rcx], reg = al/ax/eax/rax
+            self.h -= 2
+        elif op == _MEMORY_SIZE:
+            a.load(RAX, R15, CTX_MEM_SIZE)
+            a.b(0x48, 0xC1, 0xE8, 16)  # shr rax, 16
+            a.store(RBX, self._d(self._push()), RAX)
         elif op in (C["block"], C["loop"]):
             params, results = _blocktype(self.module, imm)
             fr = _Frame(
@@ -397,6 +448,20 @@ class ModuleCompiler:
             self.h = base + len(ft.results)
         else:
             raise Unsupported(op)
+
+    def _address(self, slot: int, offset: int, size: int) -> None:
+        """rcx = the host address of the access at the i32 address in
+        ``slot`` + ``offset``, after checking that its ``size`` bytes lie
+        within the memory (else the out-of-bounds trap). 64-bit arithmetic:
+        address + offset + size < 2**34 cannot wrap."""
+        a = self.a
+        a.mov_imm(RCX, offset)
+        a.load(RAX, RBX, slot)
+        a.rr(0x01, RCX, RAX, True)  # add rcx, rax
+        a.lea(RDX, RCX, size)
+        a.cmp_mem(RDX, R15, CTX_MEM_SIZE)
+        a.jcc("a", self.traps[EXIT_OOB])
+        a.add_mem(RCX, R15, CTX_MEM_BASE)
 
     def _kill(self) -> None:
         """The rest of the current block is unreachable."""

@@ -30,6 +30,7 @@ _TRAPS = {
     nc.EXIT_DIV_ZERO: TrapKind.INTEGER_DIVIDE_BY_ZERO,
     nc.EXIT_OVERFLOW: TrapKind.INTEGER_OVERFLOW,
     nc.EXIT_STACK: TrapKind.CALL_STACK_EXHAUSTED,
+    nc.EXIT_OOB: TrapKind.MEMORY_OUT_OF_BOUNDS,
 }
 
 _warned = False
@@ -51,7 +52,7 @@ def _warn_once(reason: str) -> None:
 class _ThreadState(threading.local):
     def __init__(self) -> None:
         self.stack = (ctypes.c_uint64 * STACK_SLOTS)()
-        self.ctx = (ctypes.c_uint64 * 4)()
+        self.ctx = (ctypes.c_uint64 * 8)()
         self.stack_addr = ctypes.addressof(self.stack)
         self.stack_end = self.stack_addr + 8 * STACK_SLOTS
         self.ctx_addr = ctypes.addressof(self.ctx)
@@ -93,19 +94,20 @@ class NativeCode(CompiledCode):
         offset = self.offsets.get(index)
         if offset is None:
             return super().materialize(inst, index)
-        fn = self._native_function(index, self.blob.addr + offset)  # type: ignore[union-attr]
+        fn = self._native_function(inst, index, self.blob.addr + offset)  # type: ignore[union-attr]
         listening = inst.listening
         installed = fn if listening is None else listening.wrap(index, fn)
         inst.ns[f"f{index}"] = installed
         inst.functions[index].fn = installed
         return fn
 
-    def _native_function(self, index: int, addr: int) -> Any:
+    def _native_function(self, inst: ModuleInstance, index: int, addr: int) -> Any:
         ft = self.ctx.func_types[index]
         masks = tuple(0xFFFFFFFF if t == I32 else 0xFFFFFFFFFFFFFFFF for t in ft.params)
         nres = len(ft.results)
         entry = self.entry
         blob = self.blob  # the closure keeps the code mapped while fn lives
+        mem = inst.memories[0] if inst.memories else None
 
         def fn(*args: Any) -> Any:
             st = _state
@@ -117,11 +119,27 @@ class NativeCode(CompiledCode):
                 stack[k] = args[k] & m
             ctx[1] = MAX_DEPTH
             ctx[2] = st.stack_end
+            pin = None
+            if mem is not None:
+                # The memory's address, pinned for the call: while `pin`
+                # exports the bytearray it cannot be resized or moved (and
+                # nothing in native code can grow it).
+                data = mem.data
+                n = len(data)
+                if n:
+                    pin = ctypes.c_char.from_buffer(data)
+                    ctx[3] = ctypes.addressof(pin)
+                else:
+                    ctx[3] = 0
+                ctx[4] = n
+            else:
+                ctx[3] = ctx[4] = 0
             st.busy = True
             try:
                 rc = entry(st.ctx_addr, st.stack_addr, addr)
             finally:
                 st.busy = False
+                del pin
             if rc:
                 raise Trap(_TRAPS[rc])
             if nres == 1:
