@@ -85,6 +85,8 @@ class _Gen:
             callee = r.randrange(self.func)
             v = f"(call $f{callee} {self.expr('i32', d)} {self.expr('i64', d)})"
             return v if t == "i32" else f"(i64.extend_i32_s {v})"
+        if c == 12 and r.random() < 0.3:
+            return f"(global.get {0 if t == 'i32' else 1})"
         if c == 11:
             op = r.choice(_LOADS[t])
             return f"({op} offset={r.choice(_OFFSETS)} {self.addr(d)})"
@@ -114,6 +116,9 @@ class _Gen:
                 f"(local.set 4 (i32.sub (local.get 4) (i32.const 1))) {body} "
                 f"(br_if $l {self.expr('i32', 1)})))"
             )
+        if c == 3 and r.random() < 0.2:
+            t = r.choice(("i32", "i64"))
+            return f"(global.set {0 if t == 'i32' else 1} {self.expr(t, depth)})"
         if c == 3 and r.random() < 0.5:
             t = r.choice(("i32", "i64"))
             op = r.choice(_STORES[t])
@@ -137,4 +142,8 @@ def random_module(seed: int) -> str:
             f"  (local.set 4 (i32.const 20)) {body}\n"
             f"  (i32.add {g.expr('i32', 3)} (i32.wrap_i64 (local.get 3))))"
         )
-    return '(module (memory (export "memory") 1)\n' + "\n".join(funcs) + ")"
+    head = (
+        '(module (memory (export "memory") 1)\n'
+        '(global (export "g0") (mut i32) (i32.const 5)) (global (mut i64) (i64.const -9))\n'
+    )
+    return head + "\n".join(funcs) + ")"

@@ -31,6 +31,7 @@ CTX_DEPTH = 8  # remaining native call depth
 CTX_STACK_END = 16  # one past the last byte of the value stack
 CTX_MEM_BASE = 24  # address of linear memory's first byte (fixed during a call)
 CTX_MEM_SIZE = 32  # its size in bytes
+CTX_GLOBALS = 40  # address of the globals area (8 bytes per global, by index)
 
 # Exit codes returned to the trampoline (0: the call returned normally).
 EXIT_UNREACHABLE = 1
@@ -119,8 +120,9 @@ _C = {n: OP[n] for n in (
 )}  # fmt: skip
 _SELECT_T = OP.get("select_t", OP.get("select t"))
 _MEMORY_SIZE = OP["memory.size"]
+_GLOBAL_GET, _GLOBAL_SET = OP["global.get"], OP["global.set"]
 SUPPORTED = set(BINOPS) | set(UNOPS) | set(_C.values()) | ({_SELECT_T} - {None})
-SUPPORTED |= set(_LOAD_OPS) | set(_STORE_OPS) | {_MEMORY_SIZE}
+SUPPORTED |= set(_LOAD_OPS) | set(_STORE_OPS) | {_MEMORY_SIZE, _GLOBAL_GET, _GLOBAL_SET}
 
 
 def _blocktype(module: Module, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -133,11 +135,26 @@ def _blocktype(module: Module, bt: int) -> tuple[tuple[int, ...], tuple[int, ...
     raise Unsupported("block type")
 
 
+def globals_used(module: Module, funcs: set[int]) -> tuple[list[int], list[int]]:
+    """(globals read, globals written) by the native functions ``funcs``."""
+    got: set[int] = set()
+    put: set[int] = set()
+    nimp = module.num_imported_funcs
+    for fi in funcs:
+        for op, imm, _ in module.codes[fi - nimp].body:
+            if op == _GLOBAL_GET:
+                got.add(imm)
+            elif op == _GLOBAL_SET:
+                put.add(imm)
+    return sorted(got | put), sorted(put)
+
+
 def native_candidates(module: Module) -> set[int]:
     """Defined functions that stage 1 can compile: only supported
     instructions and value types, and calls only to other candidates."""
     nimp = module.num_imported_funcs
     ftypes = module.func_types()
+    gtypes = [g.val_type for g in module.all_globals()]
     cand: dict[int, set[int]] = {}
     for k, code in enumerate(module.codes):
         fi = nimp + k
@@ -153,6 +170,8 @@ def native_candidates(module: Module) -> set[int]:
                     callees.add(imm)
                 elif op in (_C["block"], _C["loop"], _C["if"]):
                     _blocktype(module, imm)
+                elif (op == _GLOBAL_GET or op == _GLOBAL_SET) and gtypes[imm] not in _VT:
+                    raise Unsupported("global type")
         except Exception:  # noqa: BLE001 - unsupported, or a body that fails to decode
             continue
         cand[fi] = callees
@@ -362,6 +381,15 @@ class ModuleCompiler:
             a.load(RAX, RBX, self._d(self.h - 1))
             a.b(*opcode, 0x01)  # r/m = [rcx], reg = al/ax/eax/rax
             self.h -= 2
+        elif op == _GLOBAL_GET:
+            a.load(RDX, R15, CTX_GLOBALS)
+            a.load(RAX, RDX, 8 * imm)
+            a.store(RBX, self._d(self._push()), RAX)
+        elif op == _GLOBAL_SET:
+            self.h -= 1
+            a.load(RDX, R15, CTX_GLOBALS)
+            a.load(RAX, RBX, self._d(self.h))
+            a.store(RDX, 8 * imm, RAX)
         elif op == _MEMORY_SIZE:
             a.load(RAX, R15, CTX_MEM_SIZE)
             a.b(0x48, 0xC1, 0xE8, 16)  # shr rax, 16

@@ -56,6 +56,7 @@ class _ThreadState(threading.local):
         self.stack_addr = ctypes.addressof(self.stack)
         self.stack_end = self.stack_addr + 8 * STACK_SLOTS
         self.ctx_addr = ctypes.addressof(self.ctx)
+        self.globals = (ctypes.c_uint64 * 16)()
         self.busy = False
 
 
@@ -71,6 +72,10 @@ class NativeCode(CompiledCode):
         self.blob: CodeBlob | None = None
         self.offsets: dict[int, int] = {}
         self.entry: Any = None
+        # Globals the native code reads (copied in before each call) and
+        # writes (copied back after it).
+        self.globals_in: list[int] = []
+        self.globals_out: list[int] = []
         reason = probe()
         if reason is None:
             funcs = nc.native_candidates(module)
@@ -80,6 +85,7 @@ class NativeCode(CompiledCode):
                     self.blob = CodeBlob(code)
                     self.entry = self.blob.entry(entry)
                     self.offsets = offsets
+                    self.globals_in, self.globals_out = nc.globals_used(module, funcs)
                 except NoExecutableMemory as e:
                     _warn_once(str(e))
                 except (nc.Unsupported, ValueError, IndexError, KeyError):
@@ -108,6 +114,12 @@ class NativeCode(CompiledCode):
         entry = self.entry
         blob = self.blob  # the closure keeps the code mapped while fn lives
         mem = inst.memories[0] if inst.memories else None
+        modes = self.ctx.global_modes
+        ns = inst.ns
+        cells = {i: ns[f"G{i}"] for i in self.globals_in if modes[i] == "cell"}
+        g_in = tuple((i, cells.get(i), f"g{i}") for i in self.globals_in)
+        g_out = tuple((i, cells.get(i), f"g{i}") for i in self.globals_out)
+        nglobals = max(self.globals_in, default=-1) + 1
 
         def fn(*args: Any) -> Any:
             st = _state
@@ -134,12 +146,25 @@ class NativeCode(CompiledCode):
                 ctx[4] = n
             else:
                 ctx[3] = ctx[4] = 0
+            if g_in:
+                gl = st.globals
+                if len(gl) < nglobals:
+                    gl = st.globals = (ctypes.c_uint64 * nglobals)()
+                for i, cell, name in g_in:
+                    gl[i] = (cell.value if cell is not None else ns[name]) & 0xFFFFFFFFFFFFFFFF
+                ctx[5] = ctypes.addressof(gl)
             st.busy = True
             try:
                 rc = entry(st.ctx_addr, st.stack_addr, addr)
             finally:
                 st.busy = False
                 del pin
+                for i, cell, name in g_out:
+                    # Written back even after a trap: a set before it stands.
+                    if cell is not None:
+                        cell.value = gl[i]
+                    else:
+                        ns[name] = gl[i]
             if rc:
                 raise Trap(_TRAPS[rc])
             if nres == 1:
