@@ -25,6 +25,7 @@ from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits
 from ...wasm.module import Module
 from ...wasm.store import FunctionInstance, ModuleInstance, type_id
 from ..interpreter.interp import Prepared, interpreted_function
+from ..limits import NO_OPTIONS, TranslateOptions
 from .context import ModuleContext
 
 _S = struct.Struct
@@ -142,10 +143,12 @@ class Segments:
 class CompiledCode:
     """Translated code of one module, shared by all its instances."""
 
-    def __init__(self, module: Module, interpret: bool = False) -> None:
+    def __init__(
+        self, module: Module, interpret: bool = False, options: TranslateOptions = NO_OPTIONS
+    ) -> None:
         self.module = module
         self.interpret = interpret  # interpret every function (the interpreter engine)
-        self.ctx = ModuleContext.of(module)
+        self.ctx = ModuleContext.of(module, options)
         self.codes: dict[int, CodeType] = {}
         self.lock = threading.Lock()
         self.translations = 0  # how many functions were translated
@@ -255,6 +258,8 @@ class CompiledCode:
         for i, ti in enumerate(inst.tables):
             ns[f"T{i}"] = ti.elements
         inst.ns = ns
+        if self.ctx.options.fuel:  # limits: the instance's fuel meter
+            inst.fuel.bind(ns)
         if inst.memories:
             _bind_memory(ns, inst.memories[0], segments)
             inst.memories[0].bind_views(inst)
@@ -268,7 +273,7 @@ class CompiledCode:
             fn = FunctionType(self.code(index), ns, f"f{index}")
         except CompileError:
             # Beyond what CPython compiles: this function is interpreted.
-            fn = interpreted_function(self.prepared(index), ns)
+            fn = interpreted_function(self.prepared(index), ns, self.ctx.options.fuel)
         # With function listeners, what is installed is fn wrapped in them
         # (internal/listen.py); the caller (the lazy stub) runs fn itself.
         listening = inst.listening
@@ -385,8 +390,8 @@ class CompilerEngine:
 
     name = "compiler"
 
-    def compile(self, module: Module) -> CompiledCode:
-        return CompiledCode(module)
+    def compile(self, module: Module, options: TranslateOptions = NO_OPTIONS) -> CompiledCode:
+        return CompiledCode(module, options=options)
 
 
 class InterpreterEngine:
@@ -397,5 +402,5 @@ class InterpreterEngine:
 
     name = "interpreter"
 
-    def compile(self, module: Module) -> CompiledCode:
-        return CompiledCode(module, interpret=True)
+    def compile(self, module: Module, options: TranslateOptions = NO_OPTIONS) -> CompiledCode:
+        return CompiledCode(module, interpret=True, options=options)

@@ -29,6 +29,7 @@ from ...numeric.bits import f32_from_bits, f64_from_bits
 from ...numeric.semantics import SEMANTICS, Sem
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
 from ...wasm.types import F32, F64, I32, I64, V128
+from ..limits import charge_lines
 from .align import (
     address_end,
     combine,
@@ -725,6 +726,8 @@ class Translator:
             head.append("    global " + ", ".join(f"g{g}" for g in sorted(self.global_writes)))
         if self.uses_L:
             head.append("    L = 0")
+        if self.ctx.options.fuel:  # limits: fuel at function entry
+            head.extend(charge_lines("    "))
         lines = self.lines
         if self.forms:
             lines = [self.render(x, 1) if "\x00" in x else x for x in lines]
@@ -894,7 +897,8 @@ class Translator:
         fr = Frame(node, kind, np, nr, height)
         fr.outer_indent = self.indent
         if kind == KIND_LOOP and not node.sites:
-            pass  # never branched to: runs once, like a plain block
+            if self.ctx.options.fuel:  # limits: fuel at a loop header
+                self.lines.extend(charge_lines("    " * self.indent))
         elif kind == KIND_LOOP:
             if self.py_depth >= MAX_PY_LOOPS:
                 raise TranslationLimit("loops nested too deeply for Python")
@@ -937,6 +941,8 @@ class Translator:
                     self.lines.append(f"{ind}{ts[0]} = l{ts[1]} + l{c.x}")
             self.indent += 1
             self.py_depth += 1
+            if kind == KIND_LOOP and self.ctx.options.fuel:  # limits: fuel at a loop header
+                self.lines.extend(charge_lines("    " * self.indent))
         if kind == KIND_IF:
             self.emit(f"if {cond}:")
             self.indent += 1
