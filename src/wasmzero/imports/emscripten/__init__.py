@@ -72,14 +72,25 @@ class _Caller:
 
     def __init__(self, inst: Any) -> None:
         funcs = {n: e[1] for n, e in inst.exports.items() if e[0] == EXTERN_FUNC}
-        missing = [n for n in ("stackSave", "stackRestore", "setThrew") if n not in funcs]
-        if missing or not inst.tables:
-            what = ", ".join(missing) or "a function table"
-            raise Trap(TrapKind.UNREACHABLE, f"invoke_*: the module does not export {what}")
+        # Emscripten names them stackSave/stackRestore; some builds export
+        # stack_save/stack_restore.
+        save = funcs.get("stackSave") or funcs.get("stack_save")
+        restore = funcs.get("stackRestore") or funcs.get("stack_restore")
+        threw = funcs.get("setThrew")
+        if save is None or restore is None or threw is None or not inst.tables:
+            what = [
+                n
+                for n, f in (("stackSave", save), ("stackRestore", restore), ("setThrew", threw))
+                if f is None
+            ]
+            raise Trap(
+                TrapKind.UNREACHABLE,
+                f"invoke_*: the module does not export {', '.join(what) or 'a function table'}",
+            )
         self.table = inst.tables[0].elements
-        self.stack_save = funcs["stackSave"].fn
-        self.stack_restore = funcs["stackRestore"].fn
-        self.set_threw = funcs["setThrew"].fn
+        self.stack_save = save.fn
+        self.stack_restore = restore.fn
+        self.set_threw = threw.fn
         self.depth = inst.max_call_depth
 
 
