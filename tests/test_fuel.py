@@ -4,13 +4,24 @@ meter is readable and refillable; code without fuel is unchanged."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import wasmtime
 
-from wasmzero import CompilationCache, Runtime, RuntimeConfig, Trap, TrapKind
+from wasmzero import (
+    CompilationCache,
+    ExitError,
+    ModuleConfig,
+    Runtime,
+    RuntimeConfig,
+    Trap,
+    TrapKind,
+)
+from wasmzero.imports import wasi_snapshot_preview1 as wasi
 from wasmzero.internal.engine.compiler.context import ModuleContext
 from wasmzero.internal.engine.compiler.translate import translate_function
 from wasmzero.internal.engine.limits import TranslateOptions
@@ -131,8 +142,9 @@ def test_without_fuel_there_is_no_meter() -> None:
 
 
 def test_fuel_config_is_checked() -> None:
-    with pytest.raises(ValueError, match="fuel"):
-        RuntimeConfig(fuel=-1)
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ValueError, match="fuel"):
+            RuntimeConfig(fuel=bad)
     with Runtime(RuntimeConfig(fuel=5)) as rt:
         mod = rt.instantiate(PROGRAM)
         with pytest.raises(ValueError, match="fuel"):
@@ -184,3 +196,69 @@ def test_cli_run_fuel_stops_an_endless_loop(tmp_path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "invalid fuel" in bad.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fuel_code_round_trips_through_a_disk_cache(engine: str, tmp_path) -> None:
+    for _ in range(2):  # the second runtime reads the translations back
+        cache = CompilationCache(tmp_path)
+        with Runtime(RuntimeConfig(engine=engine, compilation_cache=cache, fuel=100)) as rt:
+            mod = rt.instantiate(PROGRAM)
+            assert mod.exported_function("count")(10) == 10
+            assert mod.fuel.consumed == 11
+            with pytest.raises(Trap) as e:
+                mod.exported_function("spin")()
+            assert e.value.kind is TrapKind.OUT_OF_FUEL
+    cache = CompilationCache(tmp_path)
+    with Runtime(RuntimeConfig(engine=engine, compilation_cache=cache)) as rt:
+        mod = rt.instantiate(PROGRAM)  # no fuel: its own entry, no charges
+        assert mod.fuel is None
+        assert mod.exported_function("count")(10) == 10
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_instance_has_its_own_meter(engine: str) -> None:
+    with Runtime(RuntimeConfig(engine=engine, fuel=100)) as rt:
+        a = rt.instantiate(PROGRAM)
+        b = rt.instantiate(PROGRAM)
+        a.exported_function("count")(20)
+        assert a.fuel.consumed == 21
+        assert b.fuel.consumed == 0
+
+
+def _run_wasi(wasm: bytes, engine: str, args: list[str]) -> tuple[int, bytes]:
+    """Run a WASI command with fuel: (units consumed, its stdout)."""
+    with Runtime(RuntimeConfig(engine=engine, fuel=10**12)) as rt:
+        wasi.instantiate(rt)
+        out = io.BytesIO()
+        config = ModuleConfig(stdout=out, args=args, start_functions=())
+        mod = rt.instantiate(wasm, config)
+        try:
+            mod.exported_function("_start")()
+        except ExitError as e:
+            assert e.exit_code == 0
+        return mod.fuel.consumed, out.getvalue()
+
+
+def test_a_c_program_uses_the_same_fuel_in_both_engines() -> None:
+    # Its strlen loop is one the compiler turns into bytearray.find without
+    # fuel: with fuel it stays a loop, charged per iteration.
+    wasm = (Path(__file__).parent.parent / "examples" / "hello.wasm").read_bytes()
+    results = [_run_wasi(wasm, engine, ["hello", "1", "2", "39"]) for engine in ENGINES]
+    assert results[0] == results[1]
+    assert results[0][0] > 0 and results[0][1]
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "wasm"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/bench")
+@pytest.mark.parametrize(
+    ("name", "arg"),
+    [("fib", "18"), ("sieve", "5000"), ("strings", "300"), ("vm", "50"), ("sha256", "4")],
+)
+def test_corpus_programs_use_the_same_fuel_in_both_engines(name: str, arg: str) -> None:
+    wasm = (CORPUS / f"{name}.wasm").read_bytes()
+    results = [_run_wasi(wasm, engine, [name, arg]) for engine in ENGINES]
+    assert results[0] == results[1]
+    assert results[0][0] > 0 and results[0][1]

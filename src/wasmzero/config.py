@@ -101,7 +101,8 @@ class RuntimeConfig:
         return replace_fields(self, **changes)
 
     def __post_init__(self) -> None:
-        if self.fuel is not None and not (isinstance(self.fuel, int) and self.fuel >= 0):
+        fuel = self.fuel
+        if fuel is not None and (isinstance(fuel, bool) or not isinstance(fuel, int) or fuel < 0):
             raise ValueError(f"fuel must be None or an int >= 0, got {self.fuel!r}")
         if self.call_timeout is not None and not self.call_timeout > 0:
             raise ValueError(f"call_timeout must be None or > 0, got {self.call_timeout!r}")

@@ -69,7 +69,7 @@ class Fuel:
         self.set(amount)
 
     def set(self, amount: int) -> None:
-        if not isinstance(amount, int) or amount < 0:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             raise ValueError(f"fuel must be an int >= 0, got {amount!r}")
         self.cell[0] = amount
         self._start = amount

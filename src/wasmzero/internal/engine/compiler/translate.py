@@ -702,6 +702,8 @@ class Translator:
             for st, v in byte_copies(body, self.counted).items()
             if st not in self.shifted and st not in self.over_sums
         }
+        if self.ctx.options.fuel:  # limits: every loop iteration runs, to be charged
+            self.scans, self.copies, self.scan_ends = {}, {}, {}
         self.scan_ends.update((self.nodes[st].end, st) for st in self.copies)
         written = set(self.shadow)
         written.update(c.x for s, c in self.counted.items() if s in self.shifted)
