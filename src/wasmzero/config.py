@@ -74,6 +74,12 @@ class RuntimeConfig:
             :mod:`wasmzero.experimental`). None: no listeners, no cost.
         table_limit_elements: the most elements any table may have
             (instantiation beyond it fails, ``table.grow`` returns -1).
+        fuel: meter each module instance's work: the units each instance
+            starts with (``Module.fuel`` reads and refills them), one unit
+            charged per function entry and per loop iteration (a loop
+            header reached), the same count in both engines; a call that
+            spends the last unit stops with ``Trap(OUT_OF_FUEL)``. None
+            (default): no metering, and no charges in the code.
     """
 
     engine: str = "compiler"
@@ -87,6 +93,7 @@ class RuntimeConfig:
     interruptible: bool = False
     call_timeout: float | None = None
     table_limit_elements: int = 10_000_000
+    fuel: int | None = None
     listener_factory: Callable[[str, Any], Any] | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
@@ -94,6 +101,9 @@ class RuntimeConfig:
         return replace_fields(self, **changes)
 
     def __post_init__(self) -> None:
+        fuel = self.fuel
+        if fuel is not None and (isinstance(fuel, bool) or not isinstance(fuel, int) or fuel < 0):
+            raise ValueError(f"fuel must be None or an int >= 0, got {self.fuel!r}")
         if self.call_timeout is not None and not self.call_timeout > 0:
             raise ValueError(f"call_timeout must be None or > 0, got {self.call_timeout!r}")
         if not 0 <= self.table_limit_elements <= 0xFFFFFFFF:

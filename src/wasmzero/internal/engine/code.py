@@ -24,6 +24,7 @@ from ..wasm.module import Module
 from ..wasm.store import FunctionInstance, ModuleInstance, type_id
 from .context import ModuleContext
 from .interpreter.interp import Prepared, interpreted_function
+from .limits import NO_OPTIONS, TranslateOptions
 from .namespace import Segments, base_namespace, bind_memory, bind_tables, make_views
 
 
@@ -40,10 +41,12 @@ class CompileError(Exception):
 class CompiledCode:
     """Translated code of one module, shared by all its instances."""
 
-    def __init__(self, module: Module, interpret: bool = False) -> None:
+    def __init__(
+        self, module: Module, interpret: bool = False, options: TranslateOptions = NO_OPTIONS
+    ) -> None:
         self.module = module
         self.interpret = interpret  # interpret every function (the interpreter engine)
-        self.ctx = ModuleContext.of(module)
+        self.ctx = ModuleContext.of(module, options)
         self.codes: dict[int, CodeType] = {}
         self.lock = threading.Lock()
         self.translations = 0  # how many functions were translated
@@ -146,6 +149,8 @@ class CompiledCode:
         for i, ti in enumerate(inst.tables):
             ns[f"T{i}"] = ti.elements
         inst.ns = ns
+        if self.ctx.options.fuel:  # limits: the instance's fuel meter
+            inst.fuel.bind(ns)
         if inst.memories:
             bind_memory(ns, inst.memories[0], segments)
             inst.memories[0].bind_views(inst, make_views)
@@ -159,7 +164,7 @@ class CompiledCode:
             fn = FunctionType(self.code(index), ns, f"f{index}")
         except CompileError:
             # Beyond what CPython compiles: this function is interpreted.
-            fn = interpreted_function(self.prepared(index), ns)
+            fn = interpreted_function(self.prepared(index), ns, self.ctx.options.fuel)
         # With function listeners, what is installed is fn wrapped in them
         # (internal/listen.py); the caller (the lazy stub) runs fn itself.
         listening = inst.listening

@@ -313,6 +313,8 @@ class ModuleInstance:
         self.calls: Any = None
         # Its function listeners (internal.listen.Listening), or None.
         self.listening: Any = None
+        # Its fuel meter (internal.engine.limits.Fuel) when metered, else None.
+        self.fuel: Any = None
         self.table_limit = TABLE_LIMIT  # RuntimeConfig.table_limit_elements
         self.exit_code: int | None = None
         # Python frames a call into this instance may nest (RuntimeConfig).

@@ -24,6 +24,7 @@ from ...wasm.callstack import INTERP_FRAME, current
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
+from ..limits import FUEL_CELL, out_of_fuel
 from ..semantics import LOADS, NARROW, STORES, semantics
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"], OP["end"]
@@ -55,7 +56,8 @@ _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"],
     K_UNREACHABLE,
     K_NOP,
     K_HELPER,
-) = range(25)
+    K_LOOP_FUEL,
+) = range(26)
 
 _SIMPLE = {
     "block": K_BLOCK,
@@ -209,9 +211,10 @@ def _lit(imm: Any) -> str:
     return str(int(imm))
 
 
-def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
+def interpreted_function(prep: Prepared, ns: dict[str, Any], fuel: bool = False) -> Any:
     """A Python function with the wasm function's parameters that interprets
-    it in the instance namespace ``ns``."""
+    it in the instance namespace ``ns`` (charging fuel, see engine/limits.py,
+    if ``fuel``)."""
     compiled: dict[str, Any] = {}
 
     def gen(src: str) -> Any:
@@ -234,6 +237,8 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             extra = (gen(src), nin, nout)
         elif kind in (K_LOAD, K_STORE):
             extra = (gen(extra[0]), extra[1])
+        elif kind == K_LOOP and fuel:
+            kind = K_LOOP_FUEL  # limits: a loop header that charges fuel
         code.append((kind, imm, extra))
     nparams = len(prep.ft.params)
     nresults = len(prep.ft.results)
@@ -247,6 +252,15 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
 
     def run(*args: Any) -> Any:
         return interpret(args)
+
+    if fuel:  # limits: fuel at function entry
+        cell = ns[FUEL_CELL]
+
+        def run_fuel(*args: Any) -> Any:
+            cell[0] -= 1
+            if cell[0] < 0:
+                raise out_of_fuel()
+            return run_counted(*args) if cost else interpret(args)
 
     def run_counted(*args: Any) -> Any:
         st = current()
@@ -355,6 +369,16 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
                     ns[f"g{imm}"] = st.pop()
             elif kind == K_UNREACHABLE:
                 raise ns["_trap_unreachable"]()
+            elif kind == K_LOOP_FUEL:
+                # limits: a loop header charging fuel; its label continues
+                # here, so each branch back to it charges again.
+                fcell = ns[FUEL_CELL]
+                fcell[0] -= 1
+                if fcell[0] < 0:
+                    raise out_of_fuel()
+                top = labels[-1]
+                if not (top[0] and top[1] == pc):  # first entry, not a branch back
+                    labels.append((True, pc, len(st) - extra[2], extra[2]))
             pc += 1
         if nresults == 0:
             return None
@@ -362,6 +386,8 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             return st[-1]
         return tuple(st[len(st) - nresults :])
 
+    if fuel:
+        return run_fuel
     return run_counted if cost else run
 
 
