@@ -628,6 +628,7 @@ class Runtime:
         module = compiled._module
         inst = ModuleInstance(name)
         inst.max_call_depth = self.config.max_call_depth
+        inst.tier_threshold = self.config.tier_threshold
         inst.calls = self._calls
         inst.table_limit = self.config.table_limit_elements
         if self.config.fuel is not None:

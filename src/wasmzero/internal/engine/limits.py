@@ -34,6 +34,9 @@ class TranslateOptions:
     of the compilation cache's key)."""
 
     fuel: bool = False
+    # Whether a function's entry charges (not a loop entered from the
+    # interpreter, engine/osr.py, whose entry the interpreter charged).
+    entry_charge: bool = True
 
     def key(self) -> str:
         return "fuel" if self.fuel else ""

@@ -101,7 +101,7 @@ class Translator(
             head.append("    global " + ", ".join(f"g{g}" for g in sorted(self.global_writes)))
         if self.uses_L:
             head.append("    L = 0")
-        if self.ctx.options.fuel:  # limits: fuel at function entry
+        if self.ctx.options.fuel and self.ctx.options.entry_charge:  # limits: fuel at entry
             head.extend(charge_lines("    "))
         lines = self.lines
         if self.forms:
