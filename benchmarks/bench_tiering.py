@@ -73,7 +73,9 @@ def main() -> None:
     finally:
         for d in caches.values():
             shutil.rmtree(d, ignore_errors=True)
-    print(f"| program ({'cached' if a.cached else '--no-cache'}) | " + " | ".join(thresholds) + " |")
+    print(
+        f"| program ({'cached' if a.cached else '--no-cache'}) | " + " | ".join(thresholds) + " |"
+    )
     print("|---" * (len(thresholds) + 1) + "|")
     ratios: dict[str, list[float]] = {t: [] for t in thresholds}
     for label, _, _ in progs:
