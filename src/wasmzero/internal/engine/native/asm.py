@@ -100,8 +100,8 @@ class Asm:
     def store64(self, base: int, disp: int, src: int, index: int = -1) -> None:
         self._rm(1, b"\x89", src, base, disp, index)
 
-    def store32(self, base: int, disp: int, src: int, index: int = -1) -> None:
-        self._rm(0, b"\x89", src, base, disp, index)
+    def store32(self, base: int, disp: int, src: int, index: int = -1, scale: int = 0) -> None:
+        self._rm(0, b"\x89", src, base, disp, index, scale=scale)
 
     def store16(self, base: int, disp: int, src: int, index: int = -1) -> None:
         self._rm(0, b"\x89", src, base, disp, index, prefix=b"\x66")

@@ -42,7 +42,18 @@ from .asm import (
     Asm,
     Label,
 )  # fmt: skip
-from .exec import BUDGET, DEPTH, EXIT_A, EXIT_B, EXIT_CODE, EXIT_STUB, MEM_SIZE, VS_LIMIT, VS_TOP
+from .exec import (
+    BUDGET,
+    DEPTH,
+    EXIT_A,
+    EXIT_B,
+    EXIT_CODE,
+    EXIT_STUB,
+    MEM_SIZE,
+    TRACE,
+    VS_LIMIT,
+    VS_TOP,
+)  # fmt: skip
 
 # Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
 EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
@@ -238,6 +249,11 @@ class FunctionCompiler:
         # Depth and value-stack checks, then zeroed locals.
         a.alu_mem_imm(5, R15, 8 * DEPTH, 1)  # sub qword [DEPTH], 1
         a.jcc(CC_L, self.trap(T_STACK))
+        # trace[depth] = this function (read back for a trap's stack trace)
+        a.load64(RAX, R15, 8 * DEPTH)
+        a.load64(RDX, R15, 8 * TRACE)
+        a.mov_imm(RCX, self.index)
+        a.store32(RDX, 0, RCX, RAX, scale=2)
         size_fix = len(a.buf)
         a.lea(RAX, R12, 0)  # patched with the frame size below
         a.cmp_mem(RAX, R15, 8 * VS_LIMIT)

@@ -191,7 +191,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP] = saved
 
-    def run(*args: Any) -> Any:
+    def native_call(*args: Any) -> Any:
         th = thread_state()
         ctx = th.ctx
         base = th.vs_top
@@ -208,6 +208,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[BUDGET] = YIELD_EVERY
         refresh(ctx)
         th.active += 1
+        entry_depth = ctx[DEPTH]
         try:
             exited = enter(th.ctx_addr, base, addr)
             while exited:
@@ -217,6 +218,11 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
                 handle(th, ctx, exit_code)
                 refresh(ctx)
                 exited = resume(th.ctx_addr)
+        except Trap as e:
+            # The native frames below this entry, outermost first, read by
+            # wasm/instance.wasm_stack from this frame for the trap's trace.
+            native_trace = _callees(th, entry_depth, ctx[DEPTH], inst, e)  # noqa: F841
+            raise
         finally:
             th.active -= 1
         if nresults == 1:
@@ -228,7 +234,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     # Named f<index> with the instance in its globals, as translated code
     # is, so that a trap's wasm stack trace names it.
     # The wrapper keeps the machine code mapped while the instance lives.
-    scope = {"__wasmzero__": inst, "run": run, "code": code.buffer}
+    scope = {"__wasmzero__": inst, "run": native_call, "code": code.buffer}
     shim = FunctionType(_SHIM.replace(co_name=f"f{index}"), scope, f"f{index}")
     return shim
 
@@ -238,6 +244,17 @@ def _shim(*args: Any) -> Any:
 
 
 _SHIM = _shim.__code__
+
+
+def _callees(th: Any, entry_depth: int, depth: int, inst: Any, trap: Trap) -> list:
+    if depth >= 1 << 63:
+        depth -= 1 << 64  # below zero: the call that exhausted the stack
+    lo = max(depth, 0)
+    hi = entry_depth - 2
+    if trap.kind is TrapKind.CALL_STACK_EXHAUSTED:
+        hi = min(hi, lo + 18)  # as the other engines: 20 frames, the innermost
+    trace = th.trace
+    return [(inst, trace[d]) for d in range(hi, lo - 1, -1)]
 
 
 def _results(slots: Any, at: int, r: Any, n: int) -> None:

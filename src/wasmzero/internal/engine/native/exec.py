@@ -28,7 +28,7 @@ from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP, Asm, Lab
 
 # The context block: one per thread, an array of u64 (indices).
 HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_BASE, MEM_SIZE, VS_LIMIT = range(8)
-DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP = range(8, 14)
+DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE = range(8, 15)
 CTX_WORDS = 16
 
 GUEST_STACK = 4 << 20  # bytes of machine stack per thread
@@ -195,6 +195,9 @@ class ThreadState:
         ctx[GUEST_TOP] = self.stack_top
         ctx[VS_LIMIT] = self.values + VALUE_STACK - 4096
         ctx[BUDGET] = YIELD_EVERY
+        # trace[d]: the function running at depth d (for traps' stack traces)
+        self.trace = (ctypes.c_uint32 * (MAX_DEPTH + 1))()
+        ctx[TRACE] = ctypes.addressof(self.trace)
         self.vs_top = self.values  # the first free value slot
         self.active = 0  # native calls in progress (nested through Python)
         # 64-bit view of the value stack, for reading and writing slots.
