@@ -265,6 +265,25 @@ class Asm:
             self.buf += b"\0\0\0\0"
             self.fixups.append((at, t, base))
 
+    # -- SSE (scalar floats; xmm registers are numbers 0-15 too) -------------------
+
+    def sse(self, prefix: bytes, opcode: bytes, dst: int, src: int, w: int = 0) -> None:
+        """prefix [REX] 0F opcode, ModRM reg=dst rm=src (mod 11)."""
+        self._rr(w, b"\x0f" + opcode, dst, src, prefix=prefix)
+
+    def movq_to_xmm(self, xmm: int, reg: int, w: int = 1) -> None:
+        """movq xmm, r64 (movd xmm, r32 when w=0)."""
+        self.sse(b"\x66", b"\x6e", xmm, reg, w)
+
+    def movq_from_xmm(self, reg: int, xmm: int, w: int = 1) -> None:
+        """movq r64, xmm (movd r32, xmm when w=0)."""
+        self.sse(b"\x66", b"\x7e", xmm, reg, w)
+
+    def round_sse(self, double: bool, dst: int, src: int, mode: int) -> None:
+        """roundsd/roundss dst, src, mode (SSE4.1)."""
+        self._rr(0, b"\x0f\x3a" + (b"\x0b" if double else b"\x0a"), dst, src, prefix=b"\x66")
+        self.buf.append(mode)
+
     def int3(self) -> None:
         self.buf.append(0xCC)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
-from ...wasm.types import I32, I64, FuncType
+from ...wasm.types import F32, F64, I32, I64, FuncType
 from .asm import (
     CC_A,
     CC_AE,
@@ -54,16 +54,17 @@ from .exec import (
     VS_LIMIT,
     VS_TOP,
 )  # fmt: skip
+from .floats import FloatEmitter
 
 # Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
 EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
 EXIT_GROW, EXIT_FILL, EXIT_COPY, EXIT_YIELD = 5, 6, 7, 8
 TRAP_BASE = 100
 (
-    T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK,
-) = range(5)  # fmt: skip
+    T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK, T_INVALID,
+) = range(6)  # fmt: skip
 
-_INT = (I32, I64)
+_INT = (I32, I64, F32, F64)  # the value types native code holds (floats as their bits)
 
 _CMP = {
     "eq": CC_E, "ne": CC_NE, "lt_s": CC_L, "lt_u": CC_B, "gt_s": CC_G, "gt_u": CC_A,
@@ -78,11 +79,22 @@ _LOADS = {
     "i32.load8_s": (1, "s32"), "i32.load8_u": (1, "u"), "i32.load16_s": (2, "s32"),
     "i32.load16_u": (2, "u"), "i64.load8_s": (1, "s64"), "i64.load8_u": (1, "u"),
     "i64.load16_s": (2, "s64"), "i64.load16_u": (2, "u"), "i64.load32_s": (4, "s64"),
-    "i64.load32_u": (4, "u"),
+    "i64.load32_u": (4, "u"), "f32.load": (4, "u"), "f64.load": (8, "u"),
 }  # fmt: skip
 _STORES = {
     "i32.store": 4, "i64.store": 8, "i32.store8": 1, "i32.store16": 2,
-    "i64.store8": 1, "i64.store16": 2, "i64.store32": 4,
+    "i64.store8": 1, "i64.store16": 2, "i64.store32": 4, "f32.store": 4, "f64.store": 8,
+}  # fmt: skip
+_FLOAT_OPS = {
+    "add", "sub", "mul", "div", "sqrt", "min", "max", "neg", "abs", "copysign",
+    "eq", "ne", "lt", "gt", "le", "ge",
+}  # fmt: skip
+_FLOAT_CONV = {
+    f"{i}.trunc{sat}_{f}_{s}" for i in ("i32", "i64") for f in ("f32", "f64")
+    for s in ("s", "u") for sat in ("", "_sat")
+} | {f"{f}.convert_{i}_{s}" for f in ("f32", "f64") for i in ("i32", "i64") for s in ("s", "u")} | {
+    "f32.demote_f64", "f64.promote_f32", "i32.reinterpret_f32", "i64.reinterpret_f64",
+    "f32.reinterpret_i32", "f64.reinterpret_i64",
 }  # fmt: skip
 _CONTROL = {
     "block", "loop", "if", "else", "end", "br", "br_if", "br_table", "return",
@@ -94,8 +106,14 @@ _CONTROL = {
 }  # fmt: skip
 
 
-def _numeric_ok(name: str, bitcount: bool) -> bool:
+def _numeric_ok(name: str, bitcount: bool, sse41: bool) -> bool:
     t, _, op = name.partition(".")
+    if name in _FLOAT_CONV:
+        return True
+    if t in ("f32", "f64"):
+        if op in ("ceil", "floor", "trunc", "nearest"):
+            return sse41
+        return op in _FLOAT_OPS
     if t not in ("i32", "i64"):
         return False
     if op in _CMP or op in _ALU or op in _SHIFT or op in ("mul", "eqz"):
@@ -105,7 +123,9 @@ def _numeric_ok(name: str, bitcount: bool) -> bool:
     return op in _BITS and bitcount
 
 
-def supported(module: Any, index: int, ftypes: list[FuncType], bitcount: bool) -> bool:
+def supported(
+    module: Any, index: int, ftypes: list[FuncType], bitcount: bool, sse41: bool = False
+) -> bool:
     """Whether function ``index`` compiles natively: integer values only
     (parameters, results, locals, every instruction's operands), and only
     the instructions this compiler knows."""
@@ -144,7 +164,7 @@ def supported(module: Any, index: int, ftypes: list[FuncType], bitcount: bool) -
                 if not module.all_memories():
                     return False  # pragma: no cover - validation requires a memory
             continue
-        if not _numeric_ok(name, bitcount):
+        if not _numeric_ok(name, bitcount, sse41):
             return False
     return True
 
@@ -176,7 +196,7 @@ class _Frame:
         return self.nparams if self.kind == "loop" else self.nresults
 
 
-class FunctionCompiler:
+class FunctionCompiler(FloatEmitter):
     """Emits one function into a shared :class:`Asm` (the module's code)."""
 
     def __init__(
@@ -557,6 +577,12 @@ class FunctionCompiler:
     def numeric(self, name: str) -> None:  # noqa: C901
         a = self.a
         t, _, op = name.partition(".")
+        if name in _FLOAT_CONV:
+            self.convert(name)
+            return
+        if t in ("f32", "f64"):
+            self.float_op(t == "f64", op)
+            return
         w = 1 if t == "i64" else 0
         if op == "eqz":
             self.pop_reg(RAX, w)

@@ -15,8 +15,10 @@ from types import FunctionType
 from typing import Any
 
 from ....errors import Trap, TrapKind
+from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 from ...wasm.module import Module
 from ...wasm.store import ModuleInstance
+from ...wasm.types import F32, F64
 from ..code import CompiledCode
 from ..limits import NO_OPTIONS, TranslateOptions
 from .asm import Asm, Label
@@ -61,18 +63,38 @@ _TRAPS = [
     TrapKind.INTEGER_DIVIDE_BY_ZERO,
     TrapKind.INTEGER_OVERFLOW,
     TrapKind.CALL_STACK_EXHAUSTED,
+    TrapKind.INVALID_CONVERSION,
 ]
 _M64 = 0xFFFFFFFFFFFFFFFF
 _warned = False
 
 
-def _cpu_bitcount() -> bool:
-    """Whether lzcnt, tzcnt and popcnt may be used (abm, bmi1, popcnt)."""
+def _cpu_flags() -> set[str]:
     try:
-        flags = Path("/proc/cpuinfo").read_text().split()
+        return set(Path("/proc/cpuinfo").read_text().split())
     except OSError:
-        return False
-    return {"abm", "bmi1", "popcnt"} <= set(flags)
+        return set()
+
+
+def _to_bits(t: int) -> Any:
+    """Python value -> slot bits, for a value type."""
+    if t == F32:
+        return f32_to_bits
+    if t == F64:
+        return f64_to_bits
+    return _mask
+
+
+def _from_bits(t: int) -> Any:
+    if t == F32:
+        return f32_from_bits
+    if t == F64:
+        return f64_from_bits
+    return None
+
+
+def _mask(v: int) -> int:
+    return v & _M64
 
 
 class NativeCode(CompiledCode):
@@ -104,10 +126,13 @@ class NativeCode(CompiledCode):
                 self.fallbacks = hi - lo
                 self.entries = {}
                 return self.entries
-            bitcount = _cpu_bitcount()
+            flags = _cpu_flags()
+            bitcount = {"abm", "bmi1", "popcnt"} <= flags  # lzcnt, tzcnt, popcnt
+            sse41 = "sse4_1" in flags  # roundsd/roundss
             eligible = [
-                i for i in range(lo, hi) if supported(self.module, i, ctx.func_types, bitcount)
-            ]
+                i for i in range(lo, hi)
+                if supported(self.module, i, ctx.func_types, bitcount, sse41)
+            ]  # fmt: skip
             labels = {i: Label() for i in eligible}
             a = Asm()
             for i in eligible:
@@ -138,6 +163,9 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     ftypes = code.ctx.func_types
     types = code.module.types
     mem = inst.memories[0] if inst.memories else None
+    gtypes = [g.val_type for g in code.module.all_globals()]
+    to_bits = [_to_bits(t) for t in ft.params]
+    from_bits = [_from_bits(t) for t in ft.results]
 
     def refresh(ctx: Any) -> None:
         if mem is not None:
@@ -153,14 +181,17 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             return
         if exit_code == EXIT_GLOBAL_GET:
             k = ctx[EXIT_A]
-            slots[top] = (ns[f"G{k}"].value if modes[k] == "cell" else ns[f"g{k}"]) & _M64
+            v = ns[f"G{k}"].value if modes[k] == "cell" else ns[f"g{k}"]
+            slots[top] = _to_bits(gtypes[k])(v)
             return
         if exit_code == EXIT_GLOBAL_SET:
             k = ctx[EXIT_A]
+            back = _from_bits(gtypes[k])
+            v = slots[top - 1] if back is None else back(slots[top - 1])
             if modes[k] == "cell":
-                ns[f"G{k}"].value = slots[top - 1]
+                ns[f"G{k}"].value = v
             else:
-                ns[f"g{k}"] = slots[top - 1]
+                ns[f"g{k}"] = v
             return
         # The rest may run Python that enters native code again: it gets
         # the stacks above this exit's, and this exit's state back after.
@@ -171,15 +202,15 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             if exit_code == EXIT_CALL:
                 f = ftypes[ctx[EXIT_A]]
                 n = len(f.params)
-                r = ns[f"f{ctx[EXIT_A]}"](*slots[top - n : top])
-                _results(slots, top - n, r, len(f.results))
+                r = ns[f"f{ctx[EXIT_A]}"](*_args(f, slots[top - n : top]))
+                _results(slots, top - n, r, f)
             elif exit_code == EXIT_CALL_INDIRECT:
                 f = types[ctx[EXIT_A]]
                 n = len(f.params)
                 table = ns[f"T{ctx[EXIT_B]}"]
                 callee = ns["_ci"](table, slots[top - 1], ns[f"TY{ctx[EXIT_A]}"])
-                r = callee(*slots[top - 1 - n : top - 1])
-                _results(slots, top - 1 - n, r, len(f.results))
+                r = callee(*_args(f, slots[top - 1 - n : top - 1]))
+                _results(slots, top - 1 - n, r, f)
             elif exit_code == EXIT_GROW:
                 slots[top - 1] = ns["_grow"](slots[top - 1]) & 0xFFFFFFFF
             elif exit_code == EXIT_FILL:
@@ -200,7 +231,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         k = (base - th.values) >> 3
         slots = th.slots
         for j in range(nparams):
-            slots[k + j] = args[j] & _M64
+            slots[k + j] = to_bits[j](args[j])
         outer = th.active == 0
         if outer:
             ctx[DEPTH] = min(MAX_DEPTH, inst.max_call_depth)
@@ -226,10 +257,11 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             th.active -= 1
         if nresults == 1:
-            return slots[k]
+            back = from_bits[0]
+            return slots[k] if back is None else back(slots[k])
         if nresults == 0:
             return None
-        return tuple(slots[k : k + nresults])
+        return tuple(_args_res(from_bits, slots[k : k + nresults]))
 
     # Named f<index> with the instance in its globals, as translated code
     # is, so that a trap's wasm stack trace names it.
@@ -257,12 +289,29 @@ def _callees(th: Any, entry_depth: int, depth: int, inst: Any, trap: Trap) -> li
     return [(inst, trace[d]) for d in range(hi, lo - 1, -1)]
 
 
-def _results(slots: Any, at: int, r: Any, n: int) -> None:
+def _args(ft: Any, bits: list[int]) -> list[Any]:
+    """Slot bits -> Python values, by the parameter types of ``ft``."""
+    out = list(bits)
+    for j, t in enumerate(ft.params):
+        if t == F32:
+            out[j] = f32_from_bits(out[j])
+        elif t == F64:
+            out[j] = f64_from_bits(out[j])
+    return out
+
+
+def _args_res(back: list[Any], bits: list[int]) -> list[Any]:
+    return [v if f is None else f(v) for f, v in zip(back, bits, strict=True)]
+
+
+def _results(slots: Any, at: int, r: Any, ft: Any) -> None:
+    """Python results of a call of type ``ft`` -> slots from ``at``."""
+    n = len(ft.results)
     if n == 1:
-        slots[at] = r & _M64
+        slots[at] = _to_bits(ft.results[0])(r)
     elif n > 1:
-        for j, v in enumerate(r):
-            slots[at + j] = v & _M64
+        for j, (t, v) in enumerate(zip(ft.results, r, strict=True)):
+            slots[at + j] = _to_bits(t)(v)
 
 
 class NativeEngine:
