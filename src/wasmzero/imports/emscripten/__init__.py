@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import LinkError, Trap, TrapKind
 from ...internal.wasm.instance import invoke
 from ...internal.wasm.types import EXTERN_FUNC, F32, F64, I32, I64, valtype_name
+from .cxa import CppException, cxa_functions, find_matching_catch
 
 if TYPE_CHECKING:
     from ...builder import HostModuleBuilder
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MODULE_NAME",
     "LongjmpUnwind",
+    "CppException",
+    "call_main",
     "instantiate_for_module",
     "export_functions",
 ]
@@ -55,9 +58,9 @@ _STATE_KEY = "emscripten"
 
 
 class LongjmpUnwind(Trap):
-    """A ``longjmp`` (or a C++ exception lowered as one) unwinding the wasm
-    frames to the nearest ``invoke_*``; seen by the embedder only when there
-    is none: then it is this trap."""
+    """A ``longjmp`` unwinding the wasm frames to the nearest ``invoke_*``
+    (C++ exceptions unwind the same way, as :class:`CppException`); seen by
+    the embedder only when there is none: then it is this trap."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -123,7 +126,7 @@ def _make_invoke(params: Sequence[int], results: Sequence[int], name: str) -> Ca
         sp = st.stack_save()
         try:
             out = invoke(fi.fn, stack[1:], st.depth)
-        except LongjmpUnwind:
+        except (LongjmpUnwind, CppException):
             st.stack_restore(sp)
             st.set_threw(1, 0)
             return [0] * nres if nres else []
@@ -145,6 +148,39 @@ def _emscripten_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
     st = _caller_state(caller)
     st.set_threw(stack[0], stack[1] or 1)
     raise LongjmpUnwind()
+
+
+def _memcpy_big(caller: Any, stack: list[Any]) -> list[Any]:
+    dest, src, num = stack
+    mems = caller._inst.memories
+    data = mems[0].data if mems else bytearray()
+    if dest + num > len(data) or src + num > len(data):
+        raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+    data[dest : dest + num] = data[src : src + num]
+    return [dest]
+
+
+def _resize_heap(caller: Any, stack: list[Any]) -> list[Any]:
+    # As Emscripten's emscripten_resize_heap with ALLOW_MEMORY_GROWTH: grow
+    # to at least requestedSize bytes, by 20% more when it can (then less).
+    mems = caller._inst.memories
+    if not mems:
+        return [0]
+    mem = mems[0]
+    old = len(mem.data)
+    want = stack[0]
+    if want <= old:
+        return [1]
+    for cut_down in (1, 2, 4):
+        over = min(int(old * (1 + 0.2 / cut_down)), want + 100663296)
+        pages = (max(want, over) + 0xFFFF) >> 16
+        if mem.grow(pages - (old >> 16)) != -1:
+            return [1]
+    return [0]
+
+
+def _abort(caller: Any, stack: list[Any]) -> list[Any]:
+    raise Trap(TrapKind.UNREACHABLE, "the program called abort()")
 
 
 def _check_signature(name: str, params: Sequence[int], results: Sequence[int], types: Any) -> None:
@@ -196,6 +232,10 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
         "setTempRet0": (set_temp, ["i32"], [], ["value"]),
         "getTempRet0": (get_temp, [], ["i32"], []),
         "emscripten_notify_memory_growth": (lambda c, s: [], ["i32"], [], ["memoryIndex"]),
+        "emscripten_memcpy_big": (_memcpy_big, ["i32"] * 3, ["i32"], ["dest", "src", "num"]),
+        "emscripten_resize_heap": (_resize_heap, ["i32"], ["i32"], ["requestedSize"]),
+        "abort": (_abort, [], [], []),
+        **cxa_functions(),
     }
     for d in compiled.imported_functions:
         if not d.import_ or d.import_[0] != MODULE_NAME:
@@ -213,6 +253,28 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
                 raw=True,
                 param_names=["index"] + [f"a{i}" for i in range(1, len(params))],
             )
+        elif name.startswith("__cxa_find_matching_catch_"):
+            n = name[len("__cxa_find_matching_catch_") :]
+            if (
+                not n.isdigit()
+                or int(n) != len(d.param_types) + 2
+                or set(d.param_types) - {"i32"}
+                or list(d.result_types) != ["i32"]
+            ):
+                raise LinkError(
+                    f"import func[env.{name}]: not an Emscripten catch-clause matcher "
+                    "(__cxa_find_matching_catch_N takes N-2 i32 types and returns an i32)",
+                    "env",
+                    name,
+                )
+            builder.function(
+                name,
+                find_matching_catch(temp),
+                d.param_types,
+                d.result_types,
+                raw=True,
+                param_names=[f"type{i}" for i in range(len(d.param_types))],
+            )
         elif name in fixed:
             fn, ps, rs, names = fixed[name]
             builder.function(name, fn, ps, rs, raw=True, param_names=names)
@@ -227,3 +289,50 @@ def instantiate_for_module(runtime: Runtime, compiled: CompiledModule) -> Module
     """Instantiate ``env`` with what ``compiled`` imports from it (see
     :func:`export_functions`), as wazero's ``InstantiateForModule``."""
     return export_functions(runtime.host_module(MODULE_NAME), compiled).instantiate()
+
+
+def call_main(module: Module, args: Sequence[str | bytes] | None = None) -> int:
+    """Run the ``main`` of a program Emscripten built for JavaScript (no
+    ``_start``: its ``.js`` file would run it), as that file's ``callMain``
+    does: ``__wasm_call_ctors``, then ``main(argc, argv)`` with the
+    arguments (``args``, else the module config's) copied onto the
+    program's stack (its ``stackAlloc``). Returns main's result, the exit
+    status; ``exit()`` inside raises :class:`~wasmzero.ExitError` as usual.
+    """
+    funcs = module.exported_functions
+    name = "main" if "main" in funcs else "__main_argc_argv"
+    main = module.exported_function(name)
+    if main is None:
+        raise ValueError("the module exports no main (nor __main_argc_argv)")
+    inst = module._inst
+    if args is None:
+        argv = list(inst.sys.args)
+    else:
+        argv = [a.encode("utf-8") if isinstance(a, str) else bytes(a) for a in args]
+    if "__wasm_call_ctors" in funcs:
+        module.exported_function("__wasm_call_ctors")()
+    if len(funcs[name].param_types) != 2:
+        return _status(main())
+    if "stackAlloc" not in funcs or not inst.memories:
+        raise Trap(
+            TrapKind.UNREACHABLE, "main takes (argc, argv) but the module exports no stackAlloc"
+        )
+    alloc = module.exported_function("stackAlloc")
+    mem = inst.memories[0].data
+    pointers = []
+    for a in argv:
+        pointers.append(_put(mem, alloc(len(a) + 1), a + b"\0"))
+    table = alloc(4 * (len(pointers) + 1))
+    _put(mem, table, b"".join(p.to_bytes(4, "little") for p in [*pointers, 0]))
+    return _status(main(len(pointers), table))
+
+
+def _put(mem: bytearray, ptr: int, data: bytes) -> int:
+    if ptr + len(data) > len(mem):  # never past the end: that would grow it
+        raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+    mem[ptr : ptr + len(data)] = data
+    return ptr
+
+
+def _status(result: Any) -> int:
+    return 0 if result is None else result & 0xFF

@@ -1,0 +1,360 @@
+"""C++ exceptions lowered through ``invoke_*`` (Emscripten's JavaScript
+exception runtime, ``-fexceptions`` with ``DISABLE_EXCEPTION_CATCHING=0``
+and no wasm exception-handling proposal), as Emscripten 3.1's
+``library_exceptions.js`` defines them.
+
+``__cxa_throw`` fills the ``__cxa_exception`` header the module's
+``__cxa_allocate_exception`` put before the thrown object and raises
+:class:`CppException`, which unwinds the wasm frames as a longjmp does up to
+the nearest ``invoke_*``; that one calls ``setThrew(1, 0)`` and the
+module's landing pad asks ``__cxa_find_matching_catch_N`` which of its
+catch clauses takes the exception (through the module's own
+``__cxa_can_catch``). The state of the runtime (the last exception thrown,
+the stack of caught ones, the uncaught count) is per calling instance.
+
+An exception no ``invoke_*`` catches reaches the embedder as a
+:class:`CppException` trap naming the thrown type.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from ...errors import Trap, TrapKind
+from ...internal.printable import printable
+from ...internal.wasm.instance import invoke
+from ...internal.wasm.types import EXTERN_FUNC
+
+__all__ = ["CppException", "cxa_functions", "find_matching_catch"]
+
+_STATE_KEY = "emscripten.cxa"
+_U32 = struct.Struct("<I")
+# struct __cxa_exception of Emscripten's libc++abi (wasm32), before the
+# thrown object: referenceCount, exceptionType, exceptionDestructor, caught
+# (u8), rethrown (u8).
+_HEADER = 16
+_REFCOUNT, _TYPE, _DESTRUCTOR, _CAUGHT, _RETHROWN = 0, 4, 8, 12, 13
+# A CatchInfo (malloc'd): the thrown object's base pointer, then the
+# pointer adjusted to the type a catch clause names.
+_CATCH_INFO_SIZE = 8
+_NAME_MAX = 256
+
+
+class CppException(Trap):
+    """A C++ exception unwinding the wasm frames to the nearest ``invoke_*``;
+    seen by the embedder only when nothing catches it: then it is this trap.
+
+    Attributes:
+        ptr: the thrown object's address in the module's memory.
+        type_name: the thrown type's (mangled) ``type_info`` name, escaped
+            for printing, or None if it could not be read.
+    """
+
+    def __init__(self, ptr: int, type_name: str | None = None) -> None:
+        what = f" of type {type_name}" if type_name else ""
+        super().__init__(TrapKind.UNREACHABLE, f"uncaught C++ exception{what}")
+        self.ptr = ptr
+        self.type_name = type_name
+
+
+class _State:
+    """One calling instance's exception runtime: what it needs of the
+    module (looked up once) and the state library_exceptions.js keeps."""
+
+    __slots__ = (
+        "memory",
+        "table",
+        "depth",
+        "malloc",
+        "free",
+        "can_catch",
+        "is_pointer_type",
+        "set_threw",
+        "last",
+        "caught",
+        "uncaught",
+    )
+
+    def __init__(self, inst: Any) -> None:
+        funcs = {n: e[1] for n, e in inst.exports.items() if e[0] == EXTERN_FUNC}
+        names = ("malloc", "free", "__cxa_can_catch", "__cxa_is_pointer_type", "setThrew")
+        missing = [n for n in names if n not in funcs]
+        if missing or not inst.memories:
+            raise Trap(
+                TrapKind.UNREACHABLE,
+                "C++ exceptions: the module does not export " + ", ".join(missing or ["a memory"]),
+            )
+        self.memory = inst.memories[0]
+        self.table = inst.tables[0].elements if inst.tables else []
+        self.depth = inst.max_call_depth
+        self.malloc = funcs["malloc"].fn
+        self.free = funcs["free"].fn
+        self.can_catch = funcs["__cxa_can_catch"].fn
+        self.is_pointer_type = funcs["__cxa_is_pointer_type"].fn
+        self.set_threw = funcs["setThrew"].fn
+        self.last = 0  # exceptionLast: the object being thrown
+        self.caught: list[int] = []  # exceptionCaught: CatchInfo pointers
+        self.uncaught = 0  # uncaughtExceptionCount
+
+    def call(self, fn: Callable[..., Any], *args: int) -> Any:
+        return invoke(fn, args, self.depth)
+
+    def load(self, addr: int) -> int:
+        data = self.memory.data
+        if addr < 0 or addr + 4 > len(data):
+            raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        return _U32.unpack_from(data, addr)[0]
+
+    def store(self, addr: int, value: int) -> None:
+        data = self.memory.data
+        if addr < 0 or addr + 4 > len(data):
+            raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        _U32.pack_into(data, addr, value & 0xFFFFFFFF)
+
+    def load8(self, addr: int) -> int:
+        data = self.memory.data
+        if addr < 0 or addr >= len(data):
+            raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        return data[addr]
+
+    def store8(self, addr: int, value: int) -> None:
+        data = self.memory.data
+        if addr < 0 or addr >= len(data):
+            raise Trap(TrapKind.MEMORY_OUT_OF_BOUNDS)
+        data[addr] = value
+
+    def alloc(self, size: int) -> int:
+        ptr = self.call(self.malloc, size)
+        if not ptr:
+            raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: malloc failed")
+        return ptr
+
+    # ExceptionInfo: the header before the thrown object at ptr.
+
+    def add_ref(self, ptr: int) -> None:
+        self.store(ptr - _HEADER + _REFCOUNT, self.load(ptr - _HEADER + _REFCOUNT) + 1)
+
+    def dec_ref(self, ptr: int) -> None:
+        head = ptr - _HEADER
+        prev = self.load(head + _REFCOUNT)
+        self.store(head + _REFCOUNT, prev - 1)
+        # A rethrown exception can reach 0: its next handler takes it again.
+        if prev == 1 and not self.load8(head + _RETHROWN):
+            destructor = self.load(head + _DESTRUCTOR)
+            if destructor:
+                self.call(self._entry(destructor), ptr)  # returns `this`, as on ARM
+            self.call(self.free, head)
+
+    def _entry(self, index: int) -> Callable[..., Any]:
+        table = self.table
+        if index >= len(table):
+            raise Trap(TrapKind.UNDEFINED_ELEMENT)
+        fi = table[index]
+        if fi is None:
+            raise Trap(TrapKind.UNINITIALIZED_ELEMENT)
+        return fi.fn
+
+    # CatchInfo
+
+    def exception_ptr(self, catch_info: int) -> int:
+        """The pointer the catch clause receives."""
+        base = self.load(catch_info)
+        if self.call(self.is_pointer_type, self.load(base - _HEADER + _TYPE)):
+            return self.load(base)
+        return self.load(catch_info + 4) or base
+
+    def throw(self, ptr: int) -> CppException:
+        return CppException(ptr, self.type_name(ptr))
+
+    def type_name(self, ptr: int) -> str | None:
+        """The thrown type's type_info name (std::type_info: vtable, then
+        the name's address), escaped."""
+        try:
+            ti = self.load(ptr - _HEADER + _TYPE)
+            addr = self.load(ti + 4) if ti else 0
+        except Trap:
+            return None
+        data = self.memory.data
+        if not addr or addr >= len(data):
+            return None
+        raw = bytes(data[addr : addr + _NAME_MAX])
+        return printable(raw.split(b"\0", 1)[0].decode("utf-8", "replace"))
+
+
+def _state(caller: Any) -> _State:
+    host_state = caller._inst.sys.host_state
+    st = host_state.get(_STATE_KEY)
+    if st is None:
+        st = host_state[_STATE_KEY] = _State(caller._inst)
+    return st
+
+
+Fn = Callable[[Any, list[Any]], list[Any]]
+
+
+def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
+    """The functions of library_exceptions.js but
+    ``__cxa_find_matching_catch_N``, by import name: (function, params,
+    results, parameter names)."""
+
+    def allocate_exception(caller: Any, stack: list[Any]) -> list[Any]:
+        return [_state(caller).alloc(stack[0] + _HEADER) + _HEADER]
+
+    def free_exception(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        st.call(st.free, stack[0] - _HEADER)
+        return []
+
+    def increment_refcount(caller: Any, stack: list[Any]) -> list[Any]:
+        if stack[0]:
+            _state(caller).add_ref(stack[0])
+        return []
+
+    def decrement_refcount(caller: Any, stack: list[Any]) -> list[Any]:
+        if stack[0]:
+            _state(caller).dec_ref(stack[0])
+        return []
+
+    def throw(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        ptr, type_, destructor = stack
+        head = ptr - _HEADER
+        st.store(head + _TYPE, type_)
+        st.store(head + _DESTRUCTOR, destructor)
+        st.store(head + _REFCOUNT, 0)
+        st.store8(head + _CAUGHT, 0)
+        st.store8(head + _RETHROWN, 0)
+        st.last = ptr
+        st.uncaught += 1
+        raise st.throw(ptr)
+
+    def rethrow(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        if not st.caught:
+            raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: no exception to rethrow")
+        catch_info = st.caught.pop()
+        ptr = st.load(catch_info)
+        head = ptr - _HEADER
+        if not st.load8(head + _RETHROWN):
+            st.caught.append(catch_info)
+            st.store8(head + _RETHROWN, 1)
+            st.store8(head + _CAUGHT, 0)
+            st.uncaught += 1
+        else:
+            st.call(st.free, catch_info)
+        st.last = ptr
+        raise st.throw(ptr)
+
+    def begin_catch(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        catch_info = stack[0]
+        head = st.load(catch_info) - _HEADER
+        if not st.load8(head + _CAUGHT):
+            st.store8(head + _CAUGHT, 1)
+            st.uncaught -= 1
+        st.store8(head + _RETHROWN, 0)
+        st.caught.append(catch_info)
+        st.add_ref(head + _HEADER)
+        return [st.exception_ptr(catch_info)]
+
+    def end_catch(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        st.call(st.set_threw, 0, 0)
+        if not st.caught:
+            raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: __cxa_end_catch outside a catch")
+        catch_info = st.caught.pop()
+        st.dec_ref(st.load(catch_info))
+        st.call(st.free, catch_info)
+        st.last = 0
+        return []
+
+    def get_exception_ptr(caller: Any, stack: list[Any]) -> list[Any]:
+        return [_state(caller).exception_ptr(stack[0])]
+
+    def uncaught_exceptions(caller: Any, stack: list[Any]) -> list[Any]:
+        return [_state(caller).uncaught]
+
+    def call_unexpected(caller: Any, stack: list[Any]) -> list[Any]:
+        raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: unexpected exception (std::unexpected)")
+
+    def current_primary_exception(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        if not st.caught:
+            return [0]
+        ptr = st.load(st.caught[-1])
+        st.add_ref(ptr)
+        return [ptr]
+
+    def rethrow_primary_exception(caller: Any, stack: list[Any]) -> list[Any]:
+        ptr = stack[0]
+        if not ptr:
+            return []
+        st = _state(caller)
+        catch_info = st.alloc(_CATCH_INFO_SIZE)
+        st.store(catch_info, ptr)
+        st.store(catch_info + 4, 0)
+        st.caught.append(catch_info)
+        st.store8(ptr - _HEADER + _RETHROWN, 1)
+        return rethrow(caller, [])
+
+    def resume_exception(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        ptr = st.load(stack[0])
+        if not st.last:
+            st.last = ptr
+        st.call(st.free, stack[0])
+        raise st.throw(ptr)
+
+    def typeid_for(caller: Any, stack: list[Any]) -> list[Any]:
+        return [stack[0]]
+
+    i32 = ["i32"]
+    return {
+        "__cxa_allocate_exception": (allocate_exception, i32, i32, ["size"]),
+        "__cxa_free_exception": (free_exception, i32, [], ["ptr"]),
+        "__cxa_increment_exception_refcount": (increment_refcount, i32, [], ["ptr"]),
+        "__cxa_decrement_exception_refcount": (decrement_refcount, i32, [], ["ptr"]),
+        "__cxa_throw": (throw, ["i32"] * 3, [], ["ptr", "type", "destructor"]),
+        "__cxa_rethrow": (rethrow, [], [], []),
+        "__cxa_begin_catch": (begin_catch, i32, i32, ["ptr"]),
+        "__cxa_end_catch": (end_catch, [], [], []),
+        "__cxa_get_exception_ptr": (get_exception_ptr, i32, i32, ["ptr"]),
+        "__cxa_uncaught_exceptions": (uncaught_exceptions, [], i32, []),
+        "__cxa_call_unexpected": (call_unexpected, i32, [], ["exception"]),
+        "__cxa_current_primary_exception": (current_primary_exception, [], i32, []),
+        "__cxa_rethrow_primary_exception": (rethrow_primary_exception, i32, [], ["ptr"]),
+        "__resumeException": (resume_exception, i32, [], ["catchInfo"]),
+        "llvm_eh_typeid_for": (typeid_for, i32, i32, ["type"]),
+    }
+
+
+def find_matching_catch(temp: list[int]) -> Fn:
+    """``__cxa_find_matching_catch_N(types...)``, for any N: a new CatchInfo
+    for the exception being thrown, and (in ``temp``, for ``getTempRet0``)
+    the type of the first catch clause that takes it, else the thrown type."""
+
+    def find(caller: Any, stack: list[Any]) -> list[Any]:
+        st = _state(caller)
+        thrown = st.last
+        if not thrown:
+            temp[0] = 0
+            return [0]
+        thrown_type = st.load(thrown - _HEADER + _TYPE)
+        catch_info = st.alloc(_CATCH_INFO_SIZE)
+        st.store(catch_info, thrown)
+        st.store(catch_info + 4, thrown)
+        if not thrown_type:
+            temp[0] = 0
+            return [catch_info]
+        for caught_type in stack:
+            if caught_type == 0 or caught_type == thrown_type:
+                break  # catch (...) or the very type
+            if st.call(st.can_catch, caught_type, thrown_type, catch_info + 4):
+                temp[0] = caught_type
+                return [catch_info]
+        temp[0] = thrown_type
+        return [catch_info]
+
+    return find
