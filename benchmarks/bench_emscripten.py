@@ -1,6 +1,7 @@
 """What Emscripten's setjmp/longjmp protocol costs: a plain wasm call, the
 same call through an ``invoke_*`` import, and a longjmp caught by an
-``invoke_*``, per iteration of a wasm loop (in process, both engines).
+``invoke_*``, per iteration of a wasm loop (in process, both engines, and
+wasmtime-py with the same imports written in Python: wasmtime_emscripten.py).
 
     python benchmarks/bench_emscripten.py [-n 20000]
 """
@@ -11,6 +12,7 @@ import argparse
 import time
 
 import wasmtime
+from wasmtime_emscripten import EmscriptenEnv
 
 from wasmzero import Runtime, RuntimeConfig
 from wasmzero.imports import emscripten
@@ -18,7 +20,7 @@ from wasmzero.imports import emscripten
 WAT = """(module
   (import "env" "invoke_ii" (func $inv (param i32 i32) (result i32)))
   (import "env" "_emscripten_throw_longjmp" (func $jmp))
-  (table 2 funcref) (elem (i32.const 0) $id $thrower)
+  (table (export "__indirect_function_table") 2 funcref) (elem (i32.const 0) $id $thrower)
   (global $sp (mut i32) (i32.const 0)) (global $threw (mut i32) (i32.const 0))
   (func $id (param i32) (result i32) (local.get 0))
   (func $thrower (param i32) (result i32) (call $jmp) (i32.const 0))
@@ -54,6 +56,20 @@ def main() -> None:
                 fn(n)
                 row.append(f"{name} {(time.perf_counter() - t) / n * 1e6:.2f} us")
             print(f"{engine}: " + ", ".join(row))
+    store = wasmtime.Store()
+    linker = wasmtime.Linker(store.engine)
+    module = wasmtime.Module(store.engine, wasm)
+    env = EmscriptenEnv(store, linker, module)
+    inst = linker.instantiate(store, module)
+    env.bind(inst)
+    row = []
+    for name in ("direct", "invoke", "longjmp"):
+        fn = inst.exports(store)[name]
+        fn(store, 10)
+        t = time.perf_counter()
+        fn(store, n)
+        row.append(f"{name} {(time.perf_counter() - t) / n * 1e6:.2f} us")
+    print("wasmtime-py: " + ", ".join(row))
 
 
 if __name__ == "__main__":
