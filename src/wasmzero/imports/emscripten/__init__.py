@@ -35,8 +35,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...errors import LinkError, Trap, TrapKind
-from ...internal.wasm.instance import invoke
-from ...internal.wasm.types import EXTERN_FUNC, F32, F64, I32, I64, valtype_name
+from ...internal.engine.namespace import _ci
+from ...internal.wasm.store import type_id
+from ...internal.wasm.types import EXTERN_FUNC, F32, F64, I32, I64, FuncType, valtype_name
 from .cxa import CppException, cxa_functions, find_matching_catch
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class LongjmpUnwind(Trap):
 class _Caller:
     """What the trampolines need of one calling instance, looked up once."""
 
-    __slots__ = ("table", "stack_save", "stack_restore", "set_threw", "depth")
+    __slots__ = ("table", "stack_save", "stack_restore", "set_threw")
 
     def __init__(self, inst: Any) -> None:
         funcs = {n: e[1] for n, e in inst.exports.items() if e[0] == EXTERN_FUNC}
@@ -94,48 +95,68 @@ class _Caller:
         self.stack_save = save.fn
         self.stack_restore = restore.fn
         self.set_threw = threw.fn
-        self.depth = inst.max_call_depth
 
 
 def _caller_state(caller: Any) -> _Caller:
-    inst = caller._inst
+    return _state_of(caller._inst)
+
+
+def _state_of(inst: Any) -> _Caller:
     st = inst.sys.host_state.get(_STATE_KEY)
     if st is None:
         st = inst.sys.host_state[_STATE_KEY] = _Caller(inst)
     return st
 
 
-def _make_invoke(params: Sequence[int], results: Sequence[int], name: str) -> Callable[..., Any]:
-    type_params = tuple(params[1:])
-    type_results = tuple(results)
-    nres = len(results)
+# The trampoline of one invoke_* for one calling instance, in the engines'
+# calling convention (raw arguments by position; None or the raw result):
+# one Python frame between the caller's and the callee's, no argument list,
+# no per-call lookups but the table entry, so that an invoke costs little
+# more than a call_indirect. Made from the arity alone (no text of the
+# module), one template per arity.
+_TEMPLATE = """
+def bind(inst):
+    st = None
 
-    def call(caller: Any, stack: list[Any]) -> list[Any]:
-        st = _caller_state(caller)
-        index = stack[0]
-        table = st.table
-        if index >= len(table) or table[index] is None:
-            raise Trap(
-                TrapKind.UNDEFINED_ELEMENT
-                if index >= len(table)
-                else TrapKind.UNINITIALIZED_ELEMENT
-            )
-        fi = table[index]
-        if fi.type.params != type_params or fi.type.results != type_results:
-            raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+    def invoke(index{params}):
+        nonlocal st
+        if st is None:
+            st = state_of(inst)
+        try:
+            fi = st.table[index]
+        except IndexError:
+            fi = None
+        if fi is None or fi.type_id != tid:
+            fn = check(st.table, index, tid)
+        else:
+            fn = fi.fn
         sp = st.stack_save()
         try:
-            out = invoke(fi.fn, stack[1:], st.depth)
-        except (LongjmpUnwind, CppException):
+            return fn({args})
+        except UNWIND:
             st.stack_restore(sp)
             st.set_threw(1, 0)
-            return [0] * nres if nres else []
-        if nres == 0:
-            return []
-        return [out] if nres == 1 else list(out)
+            return zero
 
-    call.__name__ = name
-    return call
+    return invoke
+"""
+_UNWIND = (LongjmpUnwind, CppException)
+
+
+def _invoke_binder(callee: FuncType) -> Callable[[Any], Callable[..., Any]]:
+    """``bind(importer)`` for an ``invoke_*`` calling table entries of type
+    ``callee``."""
+    n = len(callee.params)
+    args = ", ".join(f"a{i}" for i in range(n))
+    ns: dict[str, Any] = {
+        "state_of": _state_of,
+        "check": _ci,
+        "tid": type_id(callee),
+        "UNWIND": _UNWIND,
+        "zero": None if not callee.results else 0.0 if callee.results[0] in (F32, F64) else 0,
+    }
+    exec(_TEMPLATE.format(params=", " + args if n else "", args=args), ns)  # noqa: S102
+    return ns["bind"]
 
 
 def _throw_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
@@ -245,12 +266,11 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
             params = [_type(t) for t in d.param_types]
             results = [_type(t) for t in d.result_types]
             _check_signature(name, params, results, types)
-            builder.function(
+            builder._function_binder(
                 name,
-                _make_invoke(params, results, name),
+                _invoke_binder(FuncType(tuple(params[1:]), tuple(results))),
                 d.param_types,
                 d.result_types,
-                raw=True,
                 param_names=["index"] + [f"a{i}" for i in range(1, len(params))],
             )
         elif name.startswith("__cxa_find_matching_catch_"):
