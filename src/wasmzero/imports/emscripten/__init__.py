@@ -38,7 +38,7 @@ from ...errors import LinkError, Trap, TrapKind
 from ...internal.engine.namespace import _ci
 from ...internal.wasm.store import type_id
 from ...internal.wasm.types import EXTERN_FUNC, F32, F64, I32, I64, FuncType, valtype_name
-from .cxa import CppException, cxa_functions, find_matching_catch
+from .cxa import CppException, cxa_functions, find_matching_catch, temp_cell
 
 if TYPE_CHECKING:
     from ...builder import HostModuleBuilder
@@ -70,7 +70,10 @@ class LongjmpUnwind(Trap):
 
 
 class _Caller:
-    """What the trampolines need of one calling instance, looked up once."""
+    """What the trampolines need of one calling instance, looked up once:
+    the table, and the function instances of the exports (whose ``fn`` is
+    read at each call: it changes when a function is compiled lazily or
+    tiered up)."""
 
     __slots__ = ("table", "stack_save", "stack_restore", "set_threw")
 
@@ -92,9 +95,9 @@ class _Caller:
                 f"invoke_*: the module does not export {', '.join(what) or 'a function table'}",
             )
         self.table = inst.tables[0].elements
-        self.stack_save = save.fn
-        self.stack_restore = restore.fn
-        self.set_threw = threw.fn
+        self.stack_save = save
+        self.stack_restore = restore
+        self.set_threw = threw
 
 
 def _caller_state(caller: Any) -> _Caller:
@@ -130,12 +133,12 @@ def bind(inst):
             fn = check(st.table, index, tid)
         else:
             fn = fi.fn
-        sp = st.stack_save()
+        sp = st.stack_save.fn()
         try:
             return fn({args})
         except UNWIND:
-            st.stack_restore(sp)
-            st.set_threw(1, 0)
+            st.stack_restore.fn(sp)
+            st.set_threw.fn(1, 0)
             return zero
 
     return invoke
@@ -159,15 +162,47 @@ def _invoke_binder(callee: FuncType) -> Callable[[Any], Callable[..., Any]]:
     return ns["bind"]
 
 
-def _throw_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
-    raise LongjmpUnwind()
+# The hot fixed functions, bound to the calling instance (tempRet0 is
+# per instance, as in Emscripten's JavaScript).
+
+
+def _bind_throw_longjmp(inst: Any) -> Callable[[], None]:
+    def _emscripten_throw_longjmp() -> None:
+        raise LongjmpUnwind()
+
+    return _emscripten_throw_longjmp
+
+
+def _bind_set_temp(inst: Any) -> Callable[[int], None]:
+    cell = temp_cell(inst)
+
+    def setTempRet0(value: int) -> None:  # noqa: N802 - Emscripten's name
+        cell[0] = value
+
+    return setTempRet0
+
+
+def _bind_get_temp(inst: Any) -> Callable[[], int]:
+    cell = temp_cell(inst)
+
+    def getTempRet0() -> int:  # noqa: N802 - Emscripten's name
+        return cell[0]
+
+    return getTempRet0
+
+
+_BOUND: dict[str, tuple[Callable[[Any], Callable[..., Any]], list[str], list[str], list[str]]] = {
+    "_emscripten_throw_longjmp": (_bind_throw_longjmp, [], [], []),
+    "setTempRet0": (_bind_set_temp, ["i32"], [], ["value"]),
+    "getTempRet0": (_bind_get_temp, [], ["i32"], []),
+}
 
 
 def _emscripten_longjmp(caller: Any, stack: list[Any]) -> list[Any]:
     # Older Emscripten: longjmp(env, value) imported directly; the module's
     # own code has already recorded the target through setThrew's protocol.
     st = _caller_state(caller)
-    st.set_threw(stack[0], stack[1] or 1)
+    st.set_threw.fn(stack[0], stack[1] or 1)
     raise LongjmpUnwind()
 
 
@@ -238,20 +273,8 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
     Raises ``LinkError`` for an ``invoke_*`` that cannot work."""
     module = compiled._module
     types = {(t.params, t.results) for t in module.func_types()}
-    temp = [0]
-
-    def set_temp(caller: Any, stack: list[Any]) -> list[Any]:
-        temp[0] = stack[0]
-        return []
-
-    def get_temp(caller: Any, stack: list[Any]) -> list[Any]:
-        return [temp[0]]
-
     fixed: dict[str, tuple[Callable[..., Any], list[str], list[str], list[str]]] = {
-        "_emscripten_throw_longjmp": (_throw_longjmp, [], [], []),
         "emscripten_longjmp": (_emscripten_longjmp, ["i32", "i32"], [], ["env", "value"]),
-        "setTempRet0": (set_temp, ["i32"], [], ["value"]),
-        "getTempRet0": (get_temp, [], ["i32"], []),
         "emscripten_notify_memory_growth": (lambda c, s: [], ["i32"], [], ["memoryIndex"]),
         "emscripten_memcpy_big": (_memcpy_big, ["i32"] * 3, ["i32"], ["dest", "src", "num"]),
         "emscripten_resize_heap": (_resize_heap, ["i32"], ["i32"], ["requestedSize"]),
@@ -289,12 +312,15 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
                 )
             builder.function(
                 name,
-                find_matching_catch(temp),
+                find_matching_catch,
                 d.param_types,
                 d.result_types,
                 raw=True,
                 param_names=[f"type{i}" for i in range(len(d.param_types))],
             )
+        elif name in _BOUND:
+            binder, ps, rs, names = _BOUND[name]
+            builder._function_binder(name, binder, ps, rs, param_names=names)
         elif name in fixed:
             fn, ps, rs, names = fixed[name]
             builder.function(name, fn, ps, rs, raw=True, param_names=names)

@@ -25,11 +25,13 @@ from typing import Any
 from ...errors import Trap, TrapKind
 from ...internal.printable import printable
 from ...internal.wasm.instance import invoke
-from ...internal.wasm.types import EXTERN_FUNC
+from ...internal.wasm.store import type_id
+from ...internal.wasm.types import EXTERN_FUNC, I32, FuncType
 
-__all__ = ["CppException", "cxa_functions", "find_matching_catch"]
+__all__ = ["CppException", "cxa_functions", "find_matching_catch", "temp_cell"]
 
 _STATE_KEY = "emscripten.cxa"
+_TEMP_KEY = "emscripten.tempRet0"
 _U32 = struct.Struct("<I")
 # struct __cxa_exception of Emscripten's libc++abi (wasm32), before the
 # thrown object: referenceCount, exceptionType, exceptionDestructor, caught
@@ -40,6 +42,8 @@ _REFCOUNT, _TYPE, _DESTRUCTOR, _CAUGHT, _RETHROWN = 0, 4, 8, 12, 13
 # pointer adjusted to the type a catch clause names.
 _CATCH_INFO_SIZE = 8
 _NAME_MAX = 256
+# A destructor: (this) -> this, as on ARM.
+_DESTRUCTOR_TYPE = type_id(FuncType((I32,), (I32,)))
 
 
 class CppException(Trap):
@@ -89,17 +93,18 @@ class _State:
         self.memory = inst.memories[0]
         self.table = inst.tables[0].elements if inst.tables else []
         self.depth = inst.max_call_depth
-        self.malloc = funcs["malloc"].fn
-        self.free = funcs["free"].fn
-        self.can_catch = funcs["__cxa_can_catch"].fn
-        self.is_pointer_type = funcs["__cxa_is_pointer_type"].fn
-        self.set_threw = funcs["setThrew"].fn
+        # Function instances: their fn changes when compiled or tiered up.
+        self.malloc = funcs["malloc"]
+        self.free = funcs["free"]
+        self.can_catch = funcs["__cxa_can_catch"]
+        self.is_pointer_type = funcs["__cxa_is_pointer_type"]
+        self.set_threw = funcs["setThrew"]
         self.last = 0  # exceptionLast: the object being thrown
         self.caught: list[int] = []  # exceptionCaught: CatchInfo pointers
         self.uncaught = 0  # uncaughtExceptionCount
 
-    def call(self, fn: Callable[..., Any], *args: int) -> Any:
-        return invoke(fn, args, self.depth)
+    def call(self, fi: Any, *args: int) -> Any:
+        return invoke(fi.fn, args, self.depth)
 
     def load(self, addr: int) -> int:
         data = self.memory.data
@@ -147,14 +152,16 @@ class _State:
                 self.call(self._entry(destructor), ptr)  # returns `this`, as on ARM
             self.call(self.free, head)
 
-    def _entry(self, index: int) -> Callable[..., Any]:
+    def _entry(self, index: int) -> Any:
         table = self.table
         if index >= len(table):
             raise Trap(TrapKind.UNDEFINED_ELEMENT)
         fi = table[index]
         if fi is None:
             raise Trap(TrapKind.UNINITIALIZED_ELEMENT)
-        return fi.fn
+        if fi.type_id != _DESTRUCTOR_TYPE:
+            raise Trap(TrapKind.INDIRECT_CALL_TYPE_MISMATCH)
+        return fi
 
     # CatchInfo
 
@@ -330,31 +337,35 @@ def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
     }
 
 
-def find_matching_catch(temp: list[int]) -> Fn:
+def temp_cell(inst: Any) -> list[int]:
+    """The calling instance's tempRet0 (setTempRet0/getTempRet0: the high
+    half of an i64 result, the selector of a landing pad)."""
+    cell: list[int] = inst.sys.host_state.setdefault(_TEMP_KEY, [0])
+    return cell
+
+
+def find_matching_catch(caller: Any, stack: list[Any]) -> list[Any]:
     """``__cxa_find_matching_catch_N(types...)``, for any N: a new CatchInfo
-    for the exception being thrown, and (in ``temp``, for ``getTempRet0``)
+    for the exception being thrown, and (in tempRet0, for ``getTempRet0``)
     the type of the first catch clause that takes it, else the thrown type."""
-
-    def find(caller: Any, stack: list[Any]) -> list[Any]:
-        st = _state(caller)
-        thrown = st.last
-        if not thrown:
-            temp[0] = 0
-            return [0]
-        thrown_type = st.load(thrown - _HEADER + _TYPE)
-        catch_info = st.alloc(_CATCH_INFO_SIZE)
-        st.store(catch_info, thrown)
-        st.store(catch_info + 4, thrown)
-        if not thrown_type:
-            temp[0] = 0
-            return [catch_info]
-        for caught_type in stack:
-            if caught_type == 0 or caught_type == thrown_type:
-                break  # catch (...) or the very type
-            if st.call(st.can_catch, caught_type, thrown_type, catch_info + 4):
-                temp[0] = caught_type
-                return [catch_info]
-        temp[0] = thrown_type
+    st = _state(caller)
+    temp = temp_cell(caller._inst)
+    thrown = st.last
+    if not thrown:
+        temp[0] = 0
+        return [0]
+    thrown_type = st.load(thrown - _HEADER + _TYPE)
+    catch_info = st.alloc(_CATCH_INFO_SIZE)
+    st.store(catch_info, thrown)
+    st.store(catch_info + 4, thrown)
+    if not thrown_type:
+        temp[0] = 0
         return [catch_info]
-
-    return find
+    for caught_type in stack:
+        if caught_type == 0 or caught_type == thrown_type:
+            break  # catch (...) or the very type
+        if st.call(st.can_catch, caught_type, thrown_type, catch_info + 4):
+            temp[0] = caught_type
+            return [catch_info]
+    temp[0] = thrown_type
+    return [catch_info]
