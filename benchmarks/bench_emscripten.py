@@ -1,7 +1,8 @@
 """What Emscripten's setjmp/longjmp protocol costs: a plain wasm call, the
 same call through an ``invoke_*`` import, and a longjmp caught by an
 ``invoke_*``, per iteration of a wasm loop (in process, both engines, and
-wasmtime-py with the same imports written in Python: wasmtime_emscripten.py).
+wasmtime-py with the same imports written in Python: wasmtime_emscripten.py);
+and a round of C++ throws (exceptions.wasm of the tests, wasmzero only).
 
     python benchmarks/bench_emscripten.py [-n 20000] [--repeat 5]
 
@@ -11,14 +12,19 @@ Each figure is the best of ``--repeat`` timings (the machine is shared).
 from __future__ import annotations
 
 import argparse
+import io
 import time
+from pathlib import Path
 from typing import Any
 
 import wasmtime
 from wasmtime_emscripten import EmscriptenEnv
 
-from wasmzero import Runtime, RuntimeConfig
+from wasmzero import ModuleConfig, Runtime, RuntimeConfig
 from wasmzero.imports import emscripten
+from wasmzero.imports import wasi_snapshot_preview1 as wasi
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "imports" / "emscripten" / "testdata"
 
 WAT = """(module
   (import "env" "invoke_ii" (func $inv (param i32 i32) (result i32)))
@@ -39,6 +45,25 @@ WAT = """(module
   (func (export "longjmp") (param $n i32) (result i32) (local $s i32)
     (loop $l (local.set $s (i32.add (local.get $s) (call $inv (i32.const 1) (local.get $n))))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) (global.get $threw)))"""
+
+
+def _cxx_round(engine: str, repeat: int) -> float:
+    """One round of tests/imports/emscripten/testdata/exceptions.wasm (eight
+    C++ throws caught 1 to 6 frames up, their destructors), from the time of
+    a run of 201 rounds less that of a run of 1, best of ``repeat``."""
+    wasm = (DATA / "exceptions.wasm").read_bytes()
+
+    def run(rounds: int) -> float:
+        with Runtime(RuntimeConfig(engine=engine)) as rt:
+            wasi.instantiate(rt)
+            compiled = rt.compile_module(wasm)
+            emscripten.instantiate_for_module(rt, compiled)
+            mod = rt.instantiate_module(compiled, ModuleConfig(stdout=io.BytesIO()))
+            t = time.perf_counter()
+            emscripten.call_main(mod, ["exceptions", str(rounds)])
+            return time.perf_counter() - t
+
+    return min(run(201) - run(1) for _ in range(repeat)) / 200 * 1e6
 
 
 def main() -> None:
@@ -69,6 +94,7 @@ def main() -> None:
                 fn = mod.exported_function(name)
                 fn(10)
                 row.append(f"{name} {best(lambda fn=fn: fn(n)):.2f} us")
+            row.append(f"C++ round {_cxx_round(engine, repeat):.1f} us")
             print(f"{engine}: " + ", ".join(row))
     if "wasmtime-py" not in runners:
         return

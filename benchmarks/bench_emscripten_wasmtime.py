@@ -11,7 +11,8 @@ engines) and on wasmtime-py with the same ``env`` imports written in Python
     python benchmarks/bench_emscripten_wasmtime.py [--repeat 3] [--rounds 2000]
 
 Each run is ``python this-file --child RUNNER PROGRAM N``: start-up,
-compilation and the run.
+compilation and the run. A runner ``wasmzero-ENGINE@SRC`` runs the wasmzero
+of another checkout's ``src`` (before/after comparisons).
 """
 
 from __future__ import annotations
@@ -151,9 +152,11 @@ def main() -> None:
         outputs: dict[str, bytes] = {}
         for _ in range(args.repeat):
             for runner in runners:  # interleaved
-                cmd = [sys.executable, __file__, "--child", runner, program, str(args.rounds)]
+                name, _, src = runner.partition("@")
+                env = dict(os.environ, PYTHONPATH=src) if src else os.environ
+                cmd = [sys.executable, __file__, "--child", name, program, str(args.rounds)]
                 t = time.perf_counter()
-                r = subprocess.run(cmd, capture_output=True, env=os.environ, check=True)
+                r = subprocess.run(cmd, capture_output=True, env=env, check=True)
                 times[runner].append(time.perf_counter() - t)
                 outputs[runner] = r.stdout
         if len(set(outputs.values())) != 1:
@@ -163,7 +166,7 @@ def main() -> None:
         for runner in runners:
             best = min(times[runner])
             runs = " ".join(f"{t:.2f}" for t in times[runner])
-            print(f"  {runner:22} best {best:6.2f} s   runs {runs}")
+            print(f"  {runner:28} best {best:6.2f} s   runs {runs}")
 
 
 if __name__ == "__main__":

@@ -64,9 +64,10 @@ class LongjmpUnwind(Trap):
     the embedder only when there is none: then it is this trap."""
 
     def __init__(self) -> None:
-        super().__init__(
-            TrapKind.UNREACHABLE, "longjmp with no setjmp to return to (no invoke_* frame)"
-        )
+        # Trap.__init__ without its chain of calls: one is made per longjmp.
+        Exception.__init__(self, "longjmp with no setjmp to return to (no invoke_* frame)")
+        self.kind = TrapKind.UNREACHABLE
+        self.wasm_stack: list[str] = []
 
 
 class _Caller:
