@@ -159,6 +159,20 @@ def _parse_fuel(spec: str) -> int:
     return units
 
 
+def _parse_tier(spec: str) -> int | None:
+    if spec == "none":
+        return None
+    try:
+        calls = int(spec)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid tier threshold {spec!r}: not an integer or 'none'"
+        ) from None
+    if calls < 0:
+        raise argparse.ArgumentTypeError(f"invalid tier threshold {spec!r}: expected >= 0")
+    return calls
+
+
 def _parse_timeout(spec: str) -> float:
     """A positive, finite number of seconds."""
     try:
@@ -194,7 +208,7 @@ def _parse_scopes(spec: str) -> str:
 
 def _runtime(args: argparse.Namespace) -> Any:
     from .cache import CompilationCache
-    from .config import RuntimeConfig
+    from .config import TIER_THRESHOLD, RuntimeConfig
     from .runtime import Runtime
 
     directory = _cache_dir(args)
@@ -220,6 +234,7 @@ def _runtime(args: argparse.Namespace) -> Any:
             interruptible=interruptible,
             listener_factory=factory,
             fuel=getattr(args, "fuel", None),
+            tier_threshold=getattr(args, "tier_threshold", TIER_THRESHOLD),
         )
     )
 
@@ -551,6 +566,14 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
     p_run.add_argument("--no-cache", action="store_true", help="do not use a compilation cache")
     p_run.add_argument("--engine", default="compiler", choices=available_engines())
+    p_run.add_argument(
+        "--tier-threshold",
+        type=_parse_tier,
+        default=argparse.SUPPRESS,
+        metavar="N|none",
+        help="calls and loop iterations a function runs interpreted before it is translated "
+        "(0: at its first call; none: never; default: RuntimeConfig's)",
+    )
     p_run.add_argument("file", metavar="FILE", help="a .wasm file")
     p_run.add_argument(
         "args",
