@@ -222,3 +222,18 @@ def test_memcpy_big_resize_heap_and_abort(engine: str) -> None:
         assert fn("resize")(5 * 65536) == 0 and fn("size")() == 2  # past the maximum
         with pytest.raises(Trap, match=r"called abort\(\)"):
             fn("abort")()
+
+
+@pytest.mark.parametrize("threshold", [1, 3, None])
+def test_exceptions_while_functions_tier_up(threshold: int | None) -> None:
+    # The trampolines and the exception runtime call the module's functions
+    # (stackSave, malloc, __cxa_can_catch, ...) while they change from lazy
+    # stubs to interpreted to translated code.
+    out = io.BytesIO()
+    with Runtime(RuntimeConfig(tier_threshold=threshold)) as rt:
+        wasi.instantiate(rt)
+        compiled = rt.compile_module(EXCEPTIONS)
+        emscripten.instantiate_for_module(rt, compiled)
+        mod = rt.instantiate_module(compiled, ModuleConfig(stdout=out))
+        assert emscripten.call_main(mod, ["exceptions", "5"]) == 0
+    assert out.getvalue() == b"total 1605 rethrown 25 destroyed 5245 depth 5 uncaught 0\n"
