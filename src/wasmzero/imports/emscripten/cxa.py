@@ -24,7 +24,6 @@ from typing import Any
 
 from ...errors import Trap, TrapKind
 from ...internal.printable import printable
-from ...internal.wasm.instance import invoke
 from ...internal.wasm.store import type_id
 from ...internal.wasm.types import EXTERN_FUNC, I32, FuncType
 
@@ -58,7 +57,10 @@ class CppException(Trap):
 
     def __init__(self, ptr: int, type_name: str | None = None) -> None:
         what = f" of type {type_name}" if type_name else ""
-        super().__init__(TrapKind.UNREACHABLE, f"uncaught C++ exception{what}")
+        # Trap.__init__ without its chain of calls: one is made per throw.
+        Exception.__init__(self, f"uncaught C++ exception{what}")
+        self.kind = TrapKind.UNREACHABLE
+        self.wasm_stack: list[str] = []
         self.ptr = ptr
         self.type_name = type_name
 
@@ -70,7 +72,6 @@ class _State:
     __slots__ = (
         "memory",
         "table",
-        "depth",
         "malloc",
         "free",
         "can_catch",
@@ -79,6 +80,7 @@ class _State:
         "last",
         "caught",
         "uncaught",
+        "names",
     )
 
     def __init__(self, inst: Any) -> None:
@@ -92,8 +94,10 @@ class _State:
             )
         self.memory = inst.memories[0]
         self.table = inst.tables[0].elements if inst.tables else []
-        self.depth = inst.max_call_depth
         # Function instances: their fn changes when compiled or tiered up.
+        # Called by position from here, a Python call of a Python function
+        # (no C recursion: the call depth is the recursion limit's, as for
+        # wasm calls), not through invoke()'s host round trip.
         self.malloc = funcs["malloc"]
         self.free = funcs["free"]
         self.can_catch = funcs["__cxa_can_catch"]
@@ -102,9 +106,7 @@ class _State:
         self.last = 0  # exceptionLast: the object being thrown
         self.caught: list[int] = []  # exceptionCaught: CatchInfo pointers
         self.uncaught = 0  # uncaughtExceptionCount
-
-    def call(self, fi: Any, *args: int) -> Any:
-        return invoke(fi.fn, args, self.depth)
+        self.names: dict[int, str | None] = {}  # type_info -> its name
 
     def load(self, addr: int) -> int:
         data = self.memory.data
@@ -131,7 +133,7 @@ class _State:
         data[addr] = value
 
     def alloc(self, size: int) -> int:
-        ptr = self.call(self.malloc, size)
+        ptr = self.malloc.fn(size)
         if not ptr:
             raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: malloc failed")
         return ptr
@@ -149,8 +151,8 @@ class _State:
         if prev == 1 and not self.load8(head + _RETHROWN):
             destructor = self.load(head + _DESTRUCTOR)
             if destructor:
-                self.call(self._entry(destructor), ptr)  # returns `this`, as on ARM
-            self.call(self.free, head)
+                self._entry(destructor).fn(ptr)  # returns `this`, as on ARM
+            self.free.fn(head)
 
     def _entry(self, index: int) -> Any:
         table = self.table
@@ -168,7 +170,7 @@ class _State:
     def exception_ptr(self, catch_info: int) -> int:
         """The pointer the catch clause receives."""
         base = self.load(catch_info)
-        if self.call(self.is_pointer_type, self.load(base - _HEADER + _TYPE)):
+        if self.is_pointer_type.fn(self.load(base - _HEADER + _TYPE)):
             return self.load(base)
         return self.load(catch_info + 4) or base
 
@@ -177,17 +179,26 @@ class _State:
 
     def type_name(self, ptr: int) -> str | None:
         """The thrown type's type_info name (std::type_info: vtable, then
-        the name's address), escaped."""
+        the name's address), escaped; read once per type_info."""
         try:
             ti = self.load(ptr - _HEADER + _TYPE)
-            addr = self.load(ti + 4) if ti else 0
         except Trap:
             return None
+        names = self.names
+        if ti in names:
+            return names[ti]
+        name = None
+        try:
+            addr = self.load(ti + 4) if ti else 0
+        except Trap:
+            addr = 0
         data = self.memory.data
-        if not addr or addr >= len(data):
-            return None
-        raw = bytes(data[addr : addr + _NAME_MAX])
-        return printable(raw.split(b"\0", 1)[0].decode("utf-8", "replace"))
+        if addr and addr < len(data):
+            raw = bytes(data[addr : addr + _NAME_MAX])
+            name = printable(raw.split(b"\0", 1)[0].decode("utf-8", "replace"))
+        if len(names) < 4096:
+            names[ti] = name
+        return name
 
 
 def _state(caller: Any) -> _State:
@@ -211,7 +222,7 @@ def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
 
     def free_exception(caller: Any, stack: list[Any]) -> list[Any]:
         st = _state(caller)
-        st.call(st.free, stack[0] - _HEADER)
+        st.free.fn(stack[0] - _HEADER)
         return []
 
     def increment_refcount(caller: Any, stack: list[Any]) -> list[Any]:
@@ -250,7 +261,7 @@ def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
             st.store8(head + _CAUGHT, 0)
             st.uncaught += 1
         else:
-            st.call(st.free, catch_info)
+            st.free.fn(catch_info)
         st.last = ptr
         raise st.throw(ptr)
 
@@ -268,12 +279,12 @@ def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
 
     def end_catch(caller: Any, stack: list[Any]) -> list[Any]:
         st = _state(caller)
-        st.call(st.set_threw, 0, 0)
+        st.set_threw.fn(0, 0)
         if not st.caught:
             raise Trap(TrapKind.UNREACHABLE, "C++ exceptions: __cxa_end_catch outside a catch")
         catch_info = st.caught.pop()
         st.dec_ref(st.load(catch_info))
-        st.call(st.free, catch_info)
+        st.free.fn(catch_info)
         st.last = 0
         return []
 
@@ -311,7 +322,7 @@ def cxa_functions() -> dict[str, tuple[Fn, list[str], list[str], list[str]]]:
         ptr = st.load(stack[0])
         if not st.last:
             st.last = ptr
-        st.call(st.free, stack[0])
+        st.free.fn(stack[0])
         raise st.throw(ptr)
 
     def typeid_for(caller: Any, stack: list[Any]) -> list[Any]:
@@ -364,7 +375,7 @@ def find_matching_catch(caller: Any, stack: list[Any]) -> list[Any]:
     for caught_type in stack:
         if caught_type == 0 or caught_type == thrown_type:
             break  # catch (...) or the very type
-        if st.call(st.can_catch, caught_type, thrown_type, catch_info + 4):
+        if st.can_catch.fn(caught_type, thrown_type, catch_info + 4):
             temp[0] = caught_type
             return [catch_info]
     temp[0] = thrown_type
