@@ -24,9 +24,17 @@ module's ``setThrew(1, 0)``, and the caller's code finds its ``setjmp``.
 The ``invoke_*`` functions are made from the signatures the module
 declares, none hard-coded.
 
+C++ exceptions (``-fexceptions`` without the exception-handling proposal)
+go the same way: ``__cxa_throw`` and the rest of Emscripten's JavaScript
+exception runtime are in :mod:`.cxa`, and a throw unwinds to the nearest
+``invoke_*`` as a :class:`CppException`. A program built for JavaScript
+(``main`` and ``__wasm_call_ctors``, no ``_start``) runs with
+:func:`call_main`.
+
 A longjmp with no ``invoke_*`` frame to stop it is a :class:`LongjmpUnwind`
-trap; an ``invoke_*`` whose signature no function of the module could have
-is a :class:`~wasmzero.LinkError` at instantiation.
+trap, an uncaught C++ exception a :class:`CppException` trap; an
+``invoke_*`` whose signature no function of the module could have is a
+:class:`~wasmzero.LinkError` at instantiation.
 """
 
 from __future__ import annotations
@@ -270,8 +278,12 @@ def export_functions(builder: HostModuleBuilder, compiled: CompiledModule) -> Ho
     embedder's own) every function ``compiled`` imports from ``env`` that
     this host defines: each ``invoke_*`` with the signature the module
     declares, ``_emscripten_throw_longjmp``, ``emscripten_longjmp``,
-    ``setTempRet0``/``getTempRet0`` and ``emscripten_notify_memory_growth``.
-    Raises ``LinkError`` for an ``invoke_*`` that cannot work."""
+    ``setTempRet0``/``getTempRet0``, ``emscripten_notify_memory_growth``,
+    ``emscripten_memcpy_big``, ``emscripten_resize_heap``, ``abort``, and
+    the C++ exception runtime (``__cxa_throw``, each
+    ``__cxa_find_matching_catch_N``, ``__resumeException``, ...: see
+    :mod:`.cxa`). Raises ``LinkError`` for an ``invoke_*`` or a
+    ``__cxa_find_matching_catch_N`` that cannot work."""
     module = compiled._module
     types = {(t.params, t.results) for t in module.func_types()}
     fixed: dict[str, tuple[Callable[..., Any], list[str], list[str], list[str]]] = {
