@@ -237,3 +237,30 @@ def test_exceptions_while_functions_tier_up(threshold: int | None) -> None:
         mod = rt.instantiate_module(compiled, ModuleConfig(stdout=out))
         assert emscripten.call_main(mod, ["exceptions", "5"]) == 0
     assert out.getvalue() == b"total 1605 rethrown 25 destroyed 5245 depth 5 uncaught 0\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hostile_pointers_are_traps(engine: str) -> None:
+    wasm = _wat(
+        '(import "env" "__cxa_throw" (func $throw (param i32 i32 i32)))'
+        '(import "env" "__cxa_begin_catch" (func $begin (param i32) (result i32)))'
+        '(import "env" "__cxa_decrement_exception_refcount" (func $dec (param i32)))'
+        + _RUNTIME
+        + '(func (export "throw") (param i32) (call $throw (local.get 0) (i32.const 0) (i32.const 0)))'
+        '(func (export "begin") (param i32) (result i32) (call $begin (local.get 0)))'
+        '(func (export "dec") (param i32) (call $dec (local.get 0)))'
+    )
+    with Runtime(RuntimeConfig(engine=engine)) as rt:
+        compiled = rt.compile_module(wasm)
+        emscripten.instantiate_for_module(rt, compiled)
+        mod = rt.instantiate_module(compiled)
+        fn = mod.exported_function
+        for name, arg in (("throw", 4), ("throw", 0xFFFFFFF0), ("begin", 0xFFFFFFFE), ("dec", 8)):
+            with pytest.raises(Trap, match="out of bounds memory access"):
+                fn(name)(arg)
+        # A refcount reaching 0 calls the destructor at table index 77: none.
+        mod.memory.write(
+            2000 - 16, (1).to_bytes(4, "little") + bytes(4) + (77).to_bytes(4, "little")
+        )
+        with pytest.raises(Trap, match="undefined element"):
+            fn("dec")(2000)
