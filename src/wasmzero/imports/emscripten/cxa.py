@@ -14,6 +14,10 @@ the stack of caught ones, the uncaught count) is per calling instance.
 
 An exception no ``invoke_*`` catches reaches the embedder as a
 :class:`CppException` trap naming the thrown type.
+
+The protocol and the header layout are Emscripten 3.1.6's (Debian's, with
+which the test program is built); later releases moved parts of this
+runtime into libc++abi and changed the header, and are not covered.
 """
 
 from __future__ import annotations
