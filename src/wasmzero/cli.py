@@ -316,10 +316,29 @@ def _toolchain_hosts(rt: Any, compiled: Any) -> None:
     env = {d.import_[1] for d in compiled.imported_functions if d.import_ and d.import_[0] == "env"}
     if not env:
         return
-    if any(n.startswith("invoke_") or n.startswith("_emscripten") for n in env):
+    if any(_is_emscripten_import(n) for n in env):
         emscripten.instantiate_for_module(rt, compiled)
     elif env <= {"abort", "trace", "seed"}:
         assemblyscript.instantiate(rt, trace="stderr")
+
+
+def _emscripten_main(compiled: Any) -> bool:
+    """An Emscripten program built for JavaScript: no ``_start`` but a
+    ``main`` (and ``__wasm_call_ctors``), and imports of ``invoke_*`` or
+    the exception runtime from ``env``."""
+    exports = compiled.exported_functions
+    if "_start" in exports or "__wasm_call_ctors" not in exports:
+        return False
+    if "main" not in exports and "__main_argc_argv" not in exports:
+        return False
+    return any(
+        d.import_ and d.import_[0] == "env" and _is_emscripten_import(d.import_[1])
+        for d in compiled.imported_functions
+    )
+
+
+def _is_emscripten_import(name: str) -> bool:
+    return name.startswith(("invoke_", "_emscripten", "__cxa_", "emscripten_"))
 
 
 def _start(
@@ -340,6 +359,13 @@ def _start(
         module = rt.instantiate_module(compiled, config)
         if args.invoke is not None:
             _invoke(module, args.invoke, program_args)
+        elif _emscripten_main(compiled):
+            # Built for JavaScript: its .js file would call main.
+            from .imports import emscripten
+
+            status = emscripten.call_main(module)
+            if status:
+                raise ExitError(status)
 
 
 class _StdoutClosed(BaseException):
