@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
-from ...wasm.types import F32, F64, I32, I64, FuncType
+from ...wasm.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncType
 from .asm import (
     CC_A,
     CC_AE,
@@ -58,13 +58,23 @@ from .floats import FloatEmitter
 
 # Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
 EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
-EXIT_GROW, EXIT_FILL, EXIT_COPY, EXIT_YIELD = 5, 6, 7, 8
+EXIT_GROW, EXIT_FILL, EXIT_COPY, EXIT_YIELD, EXIT_HELPER = 5, 6, 7, 8, 9
+# Instructions run by Python at an exit (EXIT_HELPER, EXIT_A = the index
+# here, EXIT_B = the immediate): (operands, results).
+HELPERS = {
+    "memory.init": (3, 0), "data.drop": (0, 0), "elem.drop": (0, 0),
+    "table.get": (1, 1), "table.set": (2, 0), "table.size": (0, 1), "table.grow": (2, 1),
+    "table.fill": (3, 0), "table.copy": (3, 0), "table.init": (3, 0), "ref.func": (0, 1),
+}  # fmt: skip
+HELPER_NAMES = list(HELPERS)
 TRAP_BASE = 100
 (
     T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK, T_INVALID,
 ) = range(6)  # fmt: skip
 
-_INT = (I32, I64, F32, F64)  # the value types native code holds (floats as their bits)
+# The value types native code holds: floats as their bits, references as
+# handles into the thread's reference registry (0: null; engine.py).
+_INT = (I32, I64, F32, F64, FUNCREF, EXTERNREF)
 
 _CMP = {
     "eq": CC_E, "ne": CC_NE, "lt_s": CC_L, "lt_u": CC_B, "gt_s": CC_G, "gt_u": CC_A,
@@ -100,7 +110,8 @@ _CONTROL = {
     "block", "loop", "if", "else", "end", "br", "br_if", "br_table", "return",
     "unreachable", "nop", "drop", "select", "select_t", "local.get", "local.set", "local.tee",
     "call", "call_indirect", "global.get", "global.set", "memory.size", "memory.grow",
-    "memory.fill", "memory.copy", "i32.const", "i64.const",
+    "memory.fill", "memory.copy", "i32.const", "i64.const", "f32.const", "f64.const",
+    "ref.null", "ref.is_null", *HELPERS,
     "i32.wrap_i64", "i64.extend_i32_s", "i64.extend_i32_u",
     "i32.extend8_s", "i32.extend16_s", "i64.extend8_s", "i64.extend16_s", "i64.extend32_s",
 }  # fmt: skip
@@ -254,8 +265,12 @@ class FunctionCompiler(FloatEmitter):
         in memory (VS_TOP points past it)."""
         a = self.a
         a.store_imm64(R15, 8 * EXIT_CODE, code)
-        a.store_imm64(R15, 8 * EXIT_A, a_)
-        a.store_imm64(R15, 8 * EXIT_B, b)
+        for field, v in ((EXIT_A, a_), (EXIT_B, b)):
+            if v < 0x80000000:
+                a.store_imm64(R15, 8 * field, v)
+            else:
+                a.mov_imm(RAX, v)
+                a.store64(R15, 8 * field, RAX)
         a.lea(RAX, R12, self.slot(self.d))
         a.store64(R15, 8 * VS_TOP, RAX)
         a.call_mem(R15, 8 * EXIT_STUB)
@@ -348,7 +363,8 @@ class FunctionCompiler(FloatEmitter):
         elif name == "local.tee":
             a.load64(RAX, R12, self.slot(self.d - 1))
             a.store64(R12, 8 * imm, RAX)
-        elif name in ("i32.const", "i64.const"):
+        elif name in ("i32.const", "i64.const", "f32.const", "f64.const"):
+            # an integer's value or a float's bits
             v = imm & (0xFFFFFFFF if name[1] == "3" else 0xFFFFFFFFFFFFFFFF)
             if v < 0x80000000:
                 a.store_imm64(R12, self.slot(self.d), v)
@@ -424,6 +440,21 @@ class FunctionCompiler(FloatEmitter):
             self.push_reg(RAX)
         elif name == "memory.grow":
             self.exit(EXIT_GROW)
+        elif name in HELPERS:
+            nin, nout = HELPERS[name]
+            packed = imm if isinstance(imm, int) else (imm[0] | (imm[1] << 32))
+            self.exit(EXIT_HELPER, HELPER_NAMES.index(name), packed)
+            self.d += nout - nin
+            self.max_d = max(self.max_d, self.d)
+        elif name == "ref.null":
+            a.store_imm64(R12, self.slot(self.d), 0)
+            self.d += 1
+            self.max_d = max(self.max_d, self.d)
+        elif name == "ref.is_null":
+            self.pop_reg(RAX)
+            a.test(RAX, RAX, 1)
+            a.setcc(CC_E, RAX)
+            self.push_reg(RAX)
         elif name == "memory.fill":
             self.exit(EXIT_FILL)
             self.d -= 3

@@ -18,7 +18,7 @@ from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
 from ...wasm.module import Module
 from ...wasm.store import ModuleInstance
-from ...wasm.types import F32, F64
+from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
 from ..code import CompiledCode
 from ..limits import NO_OPTIONS, TranslateOptions
 from .asm import Asm, Label
@@ -30,7 +30,9 @@ from .compile import (
     EXIT_GLOBAL_GET,
     EXIT_GLOBAL_SET,
     EXIT_GROW,
+    EXIT_HELPER,
     EXIT_YIELD,
+    HELPER_NAMES,
     TRAP_BASE,
     FunctionCompiler,
     supported,
@@ -82,6 +84,8 @@ def _to_bits(t: int) -> Any:
         return f32_to_bits
     if t == F64:
         return f64_to_bits
+    if t == FUNCREF or t == EXTERNREF:
+        return _ref_to_handle
     return _mask
 
 
@@ -90,7 +94,23 @@ def _from_bits(t: int) -> Any:
         return f32_from_bits
     if t == F64:
         return f64_from_bits
+    if t == FUNCREF or t == EXTERNREF:
+        return _handle_to_ref
     return None
+
+
+def _ref_to_handle(ref: Any) -> int:
+    """A reference in a slot: 0 for null, else 1 + its place in the thread's
+    registry (emptied when the thread's outermost native call returns)."""
+    if ref is None:
+        return 0
+    refs = thread_state().refs
+    refs.append(ref)
+    return len(refs)
+
+
+def _handle_to_ref(h: int) -> Any:
+    return None if h == 0 else thread_state().refs[h - 1]
 
 
 def _mask(v: int) -> int:
@@ -211,6 +231,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
                 callee = ns["_ci"](table, slots[top - 1], ns[f"TY{ctx[EXIT_A]}"])
                 r = callee(*_args(f, slots[top - 1 - n : top - 1]))
                 _results(slots, top - 1 - n, r, f)
+            elif exit_code == EXIT_HELPER:
+                _helper(ns, HELPER_NAMES[ctx[EXIT_A]], ctx[EXIT_B], slots, top)
             elif exit_code == EXIT_GROW:
                 slots[top - 1] = ns["_grow"](slots[top - 1]) & 0xFFFFFFFF
             elif exit_code == EXIT_FILL:
@@ -258,10 +280,14 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             th.active -= 1
         if nresults == 1:
             back = from_bits[0]
-            return slots[k] if back is None else back(slots[k])
-        if nresults == 0:
-            return None
-        return tuple(_args_res(from_bits, slots[k : k + nresults]))
+            r = slots[k] if back is None else back(slots[k])
+        elif nresults == 0:
+            r = None
+        else:
+            r = tuple(_args_res(from_bits, slots[k : k + nresults]))
+        if not th.active and th.refs:
+            th.refs.clear()
+        return r
 
     # Named f<index> with the instance in its globals, as translated code
     # is, so that a trap's wasm stack trace names it.
@@ -293,11 +319,41 @@ def _args(ft: Any, bits: list[int]) -> list[Any]:
     """Slot bits -> Python values, by the parameter types of ``ft``."""
     out = list(bits)
     for j, t in enumerate(ft.params):
-        if t == F32:
-            out[j] = f32_from_bits(out[j])
-        elif t == F64:
-            out[j] = f64_from_bits(out[j])
+        back = _from_bits(t)
+        if back is not None:
+            out[j] = back(out[j])
     return out
+
+
+def _helper(ns: dict[str, Any], name: str, imm: int, slots: Any, top: int) -> None:
+    """An instruction native code leaves to Python (compile.HELPERS): its
+    operands are the top slots, its result replaces them."""
+    x0, x1 = imm & 0xFFFFFFFF, imm >> 32
+    if name == "memory.init":
+        ns["_minit"](x0, slots[top - 3], slots[top - 2], slots[top - 1])
+    elif name == "data.drop":
+        ns["_ddrop"](imm)
+    elif name == "elem.drop":
+        ns["_edrop"](imm)
+    elif name == "table.get":
+        slots[top - 1] = _ref_to_handle(ns["_tget"](ns[f"T{imm}"], slots[top - 1]))
+    elif name == "table.set":
+        ns["_tset"](ns[f"T{imm}"], slots[top - 2], _handle_to_ref(slots[top - 1]))
+    elif name == "table.size":
+        slots[top] = len(ns[f"T{imm}"])
+    elif name == "table.grow":
+        r = ns["_tgrow"](imm, _handle_to_ref(slots[top - 2]), slots[top - 1])
+        slots[top - 2] = r & 0xFFFFFFFF
+    elif name == "table.fill":
+        ns["_tfill"](imm, slots[top - 3], _handle_to_ref(slots[top - 2]), slots[top - 1])
+    elif name == "table.copy":
+        ns["_tcopy"](x0, x1, slots[top - 3], slots[top - 2], slots[top - 1])
+    elif name == "table.init":
+        ns["_tinit"](x1, x0, slots[top - 3], slots[top - 2], slots[top - 1])
+    elif name == "ref.func":
+        slots[top] = _ref_to_handle(ns[f"F{imm}"])
+    else:  # pragma: no cover - compile.HELPERS lists no other
+        raise AssertionError(name)
 
 
 def _args_res(back: list[Any], bits: list[int]) -> list[Any]:

@@ -199,6 +199,7 @@ class ThreadState:
         self.trace = (ctypes.c_uint32 * (MAX_DEPTH + 1))()
         ctx[TRACE] = ctypes.addressof(self.trace)
         self.vs_top = self.values  # the first free value slot
+        self.refs: list[Any] = []  # references held in slots (engine.py)
         self.active = 0  # native calls in progress (nested through Python)
         # 64-bit view of the value stack, for reading and writing slots.
         self.slots = (ctypes.c_uint64 * (VALUE_STACK // 8)).from_address(self.values)
