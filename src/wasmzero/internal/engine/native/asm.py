@@ -231,6 +231,18 @@ class Asm:
         self._rr(w, b"\xc1", digit, dst)
         self.buf.append(n & 63)
 
+    def rep_movsb(self) -> None:
+        self.buf += b"\xf3\xa4"
+
+    def rep_stosb(self) -> None:
+        self.buf += b"\xf3\xaa"
+
+    def std(self) -> None:
+        self.buf.append(0xFD)
+
+    def cld(self) -> None:
+        self.buf.append(0xFC)
+
     def rep_stosq(self) -> None:
         self.buf += b"\xf3\x48\xab"
 

@@ -39,6 +39,7 @@ from .asm import (
     RCX,
     RDI,
     RDX,
+    RSI,
     Asm,
     Label,
 )  # fmt: skip
@@ -49,6 +50,7 @@ from .exec import (
     EXIT_B,
     EXIT_CODE,
     EXIT_STUB,
+    GLOBALS,
     MEM_SIZE,
     TRACE,
     VS_LIMIT,
@@ -218,8 +220,10 @@ class FunctionCompiler(FloatEmitter):
         index: int,
         entry: Label,
         native: dict[int, Label],
+        owned: frozenset[int] = frozenset(),
     ) -> None:
         self.a = a
+        self.owned = owned  # globals kept in native memory (engine.py)
         self.module = module
         self.ftypes = ftypes
         self.index = index
@@ -423,17 +427,40 @@ class FunctionCompiler(FloatEmitter):
         elif name == "call":
             self.call(imm)
         elif name == "call_indirect":
+            # Python checks the entry (and calls it when it is not native
+            # code of this instance); a native callee's address comes back
+            # in EXIT_A and is called from here, with no Python between.
             ft = self.module.types[imm[0]]
+            n = len(ft.params)
             self.exit(EXIT_CALL_INDIRECT, imm[0], imm[1])
-            self.d += len(ft.results) - len(ft.params) - 1
+            done = Label()
+            a.load64(RAX, R15, 8 * EXIT_A)
+            a.test(RAX, RAX, 1)
+            a.jcc(CC_E, done)
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - 1 - n))
+            a.call_reg(RAX)
+            a.pop(R12)
+            a.bind(done)
+            self.d += len(ft.results) - n - 1
             self.max_d = max(self.max_d, self.d)
         elif name == "global.get":
-            self.exit(EXIT_GLOBAL_GET, imm)
-            self.d += 1
-            self.max_d = max(self.max_d, self.d)
+            if imm in self.owned:
+                a.load64(RCX, R15, 8 * GLOBALS)
+                a.load64(RAX, RCX, 8 * imm)
+                self.push_reg(RAX)
+            else:
+                self.exit(EXIT_GLOBAL_GET, imm)
+                self.d += 1
+                self.max_d = max(self.max_d, self.d)
         elif name == "global.set":
-            self.exit(EXIT_GLOBAL_SET, imm)
-            self.d -= 1
+            if imm in self.owned:
+                self.pop_reg(RAX)
+                a.load64(RCX, R15, 8 * GLOBALS)
+                a.store64(RCX, 8 * imm, RAX)
+            else:
+                self.exit(EXIT_GLOBAL_SET, imm)
+                self.d -= 1
         elif name == "memory.size":
             a.load64(RAX, R15, 8 * MEM_SIZE)
             a.shift_imm(5, RAX, 16, 1)
@@ -456,11 +483,9 @@ class FunctionCompiler(FloatEmitter):
             a.setcc(CC_E, RAX)
             self.push_reg(RAX)
         elif name == "memory.fill":
-            self.exit(EXIT_FILL)
-            self.d -= 3
+            self.memory_fill()
         elif name == "memory.copy":
-            self.exit(EXIT_COPY)
-            self.d -= 3
+            self.memory_copy()
         else:
             self.numeric(name)
 
@@ -566,6 +591,54 @@ class FunctionCompiler(FloatEmitter):
             a.pop(R12)
         self.d += nr - n
         self.max_d = max(self.max_d, self.d, self.d + n)
+
+    def memory_fill(self) -> None:
+        """memory.fill: the range checked whole first, then rep stosb."""
+        a = self.a
+        self.pop_reg(RCX, 0)  # n
+        self.pop_reg(RAX, 0)  # the byte
+        self.pop_reg(RDI, 0)  # d
+        a.lea(RDX, RDI, 0)
+        a.alu(0, RDX, RCX, 1)
+        a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
+        a.jcc(CC_A, self.trap(T_OOB))
+        a.alu(0, RDI, R14, 1)
+        a.rep_stosb()
+
+    def memory_copy(self) -> None:
+        """memory.copy: both ranges checked first; backwards when the
+        destination overlaps the source from above (memmove)."""
+        a = self.a
+        self.pop_reg(RCX, 0)  # n
+        self.pop_reg(RSI, 0)  # s
+        self.pop_reg(RDI, 0)  # d
+        for r in (RSI, RDI):
+            a.lea(RDX, r, 0)
+            a.alu(0, RDX, RCX, 1)
+            a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
+            a.jcc(CC_A, self.trap(T_OOB))
+        forward, done = Label(), Label()
+        a.alu(7, RDI, RSI, 1)  # d <= s: forwards
+        a.jcc(CC_BE, forward)
+        a.lea(RDX, RSI, 0)
+        a.alu(0, RDX, RCX, 1)
+        a.alu(7, RDI, RDX, 1)  # d >= s + n: no overlap
+        a.jcc(CC_AE, forward)
+        a.lea(RSI, RSI, -1)
+        a.alu(0, RSI, RCX, 1)
+        a.lea(RDI, RDI, -1)
+        a.alu(0, RDI, RCX, 1)
+        a.alu(0, RSI, R14, 1)
+        a.alu(0, RDI, R14, 1)
+        a.std()
+        a.rep_movsb()
+        a.cld()
+        a.jmp(done)
+        a.bind(forward)
+        a.alu(0, RSI, R14, 1)
+        a.alu(0, RDI, R14, 1)
+        a.rep_movsb()
+        a.bind(done)
 
     def address(self, offset: int, size: int) -> None:
         """rdx = address + offset + size, checked against the memory's size

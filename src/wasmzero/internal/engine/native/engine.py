@@ -8,6 +8,7 @@ through the function's wrapper made here.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import warnings
 from pathlib import Path
@@ -44,6 +45,7 @@ from .exec import (
     EXIT_B,
     EXIT_CODE,
     FRAME,
+    GLOBALS,
     GUEST_RSP,
     GUEST_TOP,
     MAX_DEPTH,
@@ -69,6 +71,29 @@ _TRAPS = [
 ]
 _M64 = 0xFFFFFFFFFFFFFFFF
 _warned = False
+
+
+_GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
+
+
+def _owned_globals(
+    module: Module, modes: list[str], lo: int, hi: int, native: list[int]
+) -> frozenset[int]:
+    from ...wasm.instructions import OP
+
+    gtypes = module.all_globals()
+    owned = {
+        k for k, g in enumerate(gtypes)
+        if modes[k] != "cell" and g.val_type not in (FUNCREF, EXTERNREF)
+    }  # fmt: skip
+    ops = (OP["global.get"], OP["global.set"])
+    chosen = set(native)
+    for i in range(lo, hi):
+        if i not in chosen:
+            for op, imm, _ in module.codes[i - lo].body:
+                if op in ops:
+                    owned.discard(imm)
+    return frozenset(owned)
 
 
 def _cpu_flags() -> set[str]:
@@ -126,6 +151,9 @@ class NativeCode(CompiledCode):
         self.entries: dict[int, int] | None = None
         self.buffer: CodeBuffer | None = None
         self.fallbacks = 0  # defined functions run by the compiler engine instead
+        # Globals that live in native memory: not exported, not imported
+        # mutable, not references, and used by no function that falls back.
+        self.owned: frozenset[int] = frozenset()
 
     def compile_native(self) -> dict[int, int]:
         entries = self.entries
@@ -153,10 +181,13 @@ class NativeCode(CompiledCode):
                 i for i in range(lo, hi)
                 if supported(self.module, i, ctx.func_types, bitcount, sse41)
             ]  # fmt: skip
+            self.owned = owned = _owned_globals(self.module, ctx.global_modes, lo, hi, eligible)
             labels = {i: Label() for i in eligible}
             a = Asm()
             for i in eligible:
-                FunctionCompiler(a, self.module, ctx.func_types, i, labels[i], labels).compile()
+                FunctionCompiler(
+                    a, self.module, ctx.func_types, i, labels[i], labels, owned
+                ).compile()
             self.buffer = CodeBuffer(a.finish()) if eligible else None
             base = self.buffer.addr if self.buffer is not None else 0
             self.fallbacks = (hi - lo) - len(eligible)
@@ -185,6 +216,13 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     mem = inst.memories[0] if inst.memories else None
     gtypes = [g.val_type for g in code.module.all_globals()]
     to_bits = [_to_bits(t) for t in ft.params]
+    gvals = ns.get(_GLOBALS_KEY)
+    if gvals is None:
+        # The instance's owned globals, moved into native memory once.
+        gvals = ns[_GLOBALS_KEY] = (ctypes.c_uint64 * max(len(gtypes), 1))()
+        for k in code.owned:
+            gvals[k] = _to_bits(gtypes[k])(ns[f"g{k}"])
+    gaddr = ctypes.addressof(gvals)
     from_bits = [_from_bits(t) for t in ft.results]
 
     def refresh(ctx: Any) -> None:
@@ -215,7 +253,10 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             return
         # The rest may run Python that enters native code again: it gets
         # the stacks above this exit's, and this exit's state back after.
-        saved = (th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP])
+        saved = (
+            th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
+            ctx[GLOBALS],
+        )  # fmt: skip
         th.vs_top = ctx[VS_TOP] + 8
         ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
         try:
@@ -229,6 +270,11 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
                 n = len(f.params)
                 table = ns[f"T{ctx[EXIT_B]}"]
                 callee = ns["_ci"](table, slots[top - 1], ns[f"TY{ctx[EXIT_A]}"])
+                target = _native_target(callee, inst, code)
+                if target:
+                    ctx[EXIT_A] = target  # native code of this instance: called natively
+                    return
+                ctx[EXIT_A] = 0
                 r = callee(*_args(f, slots[top - 1 - n : top - 1]))
                 _results(slots, top - 1 - n, r, f)
             elif exit_code == EXIT_HELPER:
@@ -242,7 +288,10 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             else:  # pragma: no cover - the compiler emits no other code
                 raise AssertionError(f"unknown native exit {exit_code}")
         finally:
-            th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP] = saved
+            (
+                th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
+                ctx[GLOBALS],
+            ) = saved  # fmt: skip
 
     def native_call(*args: Any) -> Any:
         th = thread_state()
@@ -260,6 +309,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[GUEST_TOP] = th.stack_top
             ctx[BUDGET] = YIELD_EVERY
         refresh(ctx)
+        prev_globals = ctx[GLOBALS]
+        ctx[GLOBALS] = gaddr
         th.active += 1
         entry_depth = ctx[DEPTH]
         try:
@@ -278,6 +329,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             raise
         finally:
             th.active -= 1
+            ctx[GLOBALS] = prev_globals
         if nresults == 1:
             back = from_bits[0]
             r = slots[k] if back is None else back(slots[k])
@@ -294,6 +346,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     # The wrapper keeps the machine code mapped while the instance lives.
     scope = {"__wasmzero__": inst, "run": native_call, "code": code.buffer}
     shim = FunctionType(_SHIM.replace(co_name=f"f{index}"), scope, f"f{index}")
+    shim._wz_native = (inst, addr)  # type: ignore[attr-defined]
     return shim
 
 
@@ -313,6 +366,18 @@ def _callees(th: Any, entry_depth: int, depth: int, inst: Any, trap: Trap) -> li
         hi = min(hi, lo + 18)  # as the other engines: 20 frames, the innermost
     trace = th.trace
     return [(inst, trace[d]) for d in range(hi, lo - 1, -1)]
+
+
+def _native_target(fn: Any, inst: Any, code: NativeCode) -> int:
+    """The entry address of ``fn`` when it is native code of ``inst`` (its
+    wrapper, or its lazy stub), else 0."""
+    mark = getattr(fn, "_wz_native", None)
+    if mark is not None:
+        return mark[1] if mark[0] is inst else 0
+    lazy = getattr(fn, "_wz_lazy", None)
+    if lazy is not None and lazy[0] is code and lazy[1][0] is inst:
+        return (code.entries or {}).get(lazy[2], 0)
+    return 0
 
 
 def _args(ft: Any, bits: list[int]) -> list[Any]:

@@ -28,8 +28,8 @@ from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP, Asm, Lab
 
 # The context block: one per thread, an array of u64 (indices).
 HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_BASE, MEM_SIZE, VS_LIMIT = range(8)
-DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE = range(8, 15)
-CTX_WORDS = 16
+DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS = range(8, 16)
+CTX_WORDS = 17
 
 GUEST_STACK = 4 << 20  # bytes of machine stack per thread
 GUARD = 64 << 10  # inaccessible bytes below it
@@ -173,6 +173,9 @@ _process: _Process | None = None
 def process() -> _Process:
     global _process
     if _process is None:
+        why = unavailable()
+        if why is not None:
+            raise RuntimeError(f"native code cannot run here: {why}")
         with _lock:
             if _process is None:
                 _process = _Process()
