@@ -345,3 +345,36 @@ def test_corpus_programs_give_the_same_output(tmp_path: Path) -> None:
             assert r.returncode == 0, (name, engine, r.stderr[-1000:])
             outs.append(r.stdout)
         assert outs[0] == outs[1] and outs[0], name
+
+
+def test_machine_code_round_trips_through_the_disk_cache(tmp_path: Path) -> None:
+    """A second runtime reads the machine code back (keyed by the CPU's
+    features and the code format); an entry that is not well formed, or is
+    for another CPU, is ignored and the module compiled again."""
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import CompilationCache, Runtime, RuntimeConfig
+        from wasmzero.internal.engine.native import engine as E
+        wat = '''(module (memory 1)
+          (func $f (export "f") (param i32) (result i64)
+            (i64.store (i32.const 8) (i64.extend_i32_u (local.get 0)))
+            (i64.mul (i64.load (i32.const 8)) (i64.const 3))))'''
+        wasm = wasmtime.wat2wasm(wat)
+        out = []
+        def run():
+            with Runtime(RuntimeConfig(engine="native",
+                                       compilation_cache=CompilationCache(DATA))) as rt:
+                cm = rt.compile_module(wasm)
+                r = rt.instantiate_module(cm).exported_function("f")(14)
+                out.append([r, cm._code.cached is not None])
+        run()
+        run()
+        assert E._from_cache(("wasmzero-native-1", "other-cpu", b"", (), 0, ()), 2) is None
+        assert E._from_cache(("wasmzero-native-1", E._cpu_key(), b"\\xc3", ((0, 5),), 0, ()), 2) is None
+        assert E._from_cache(("x",) * 6, 2) is None
+        print(json.dumps(out))
+        """,
+        data=str(tmp_path),
+    )
+    assert got == [[42, False], [42, True]]

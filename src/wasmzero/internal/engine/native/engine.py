@@ -74,6 +74,46 @@ _warned = False
 
 
 _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
+# The machine code's format in the disk cache: bumped whenever the encoder,
+# the compiler or the ABI changes what the same module compiles to.
+_CACHE_FORMAT = "wasmzero-native-1"
+
+
+def _cpu_key() -> str:
+    """What the code depends on in the CPU: the machine and the optional
+    instructions it may use."""
+    import platform
+
+    flags = _cpu_flags()
+    used = ",".join(f for f in ("abm", "bmi1", "popcnt", "sse4_1") if f in flags)
+    return f"{platform.machine()}:{used}"
+
+
+def _from_cache(
+    entry: Any, nfuncs: int
+) -> tuple[bytes, dict[int, int], int, frozenset[int]] | None:
+    """A cache entry's machine code when it is ours, for this CPU, and well
+    formed; else None (and the module is compiled again)."""
+    if not (isinstance(entry, tuple) and len(entry) == 6):
+        return None
+    fmt, cpu, made, offsets, fallbacks, owned = entry
+    if fmt != _CACHE_FORMAT or cpu != _cpu_key() or not isinstance(made, bytes):
+        return None
+    if not isinstance(offsets, tuple) or not isinstance(fallbacks, int):
+        return None
+    out: dict[int, int] = {}
+    for pair in offsets:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            return None
+        i, off = pair
+        if not (isinstance(i, int) and isinstance(off, int) and 0 <= i < nfuncs):
+            return None
+        if not 0 <= off < len(made):
+            return None
+        out[i] = off
+    if not (isinstance(owned, tuple) and all(isinstance(k, int) for k in owned)):
+        return None
+    return made, out, fallbacks, frozenset(owned)
 
 
 def _owned_globals(
@@ -154,6 +194,29 @@ class NativeCode(CompiledCode):
         # Globals that live in native memory: not exported, not imported
         # mutable, not references, and used by no function that falls back.
         self.owned: frozenset[int] = frozenset()
+        # The disk cache: machine code read back (checked), or to be stored.
+        self.cached: tuple[bytes, dict[int, int], int, frozenset[int]] | None = None
+        self.made: bytes | None = None
+        self.native_saved = False
+
+    def preload(self, codes: dict[Any, Any]) -> None:
+        super().preload(codes)
+        self.cached = _from_cache(codes.get("native"), len(self.ctx.func_types))
+        self.native_saved = self.cached is not None
+
+    def unsaved(self) -> dict[Any, Any]:
+        out: dict[Any, Any] = dict(super().unsaved())
+        if self.made is not None and not self.native_saved and self.entries is not None:
+            base = self.buffer.addr if self.buffer is not None else 0
+            offsets = tuple((i, a - base) for i, a in self.entries.items())
+            out["native"] = (_CACHE_FORMAT, _cpu_key(), self.made, offsets, self.fallbacks,
+                             tuple(sorted(self.owned)))  # fmt: skip
+        return out
+
+    def mark_saved(self, codes: dict[Any, Any]) -> None:
+        super().mark_saved(codes)
+        if "native" in codes:
+            self.native_saved = True
 
     def compile_native(self) -> dict[int, int]:
         entries = self.entries
@@ -174,6 +237,12 @@ class NativeCode(CompiledCode):
                 self.fallbacks = hi - lo
                 self.entries = {}
                 return self.entries
+            if self.cached is not None:  # machine code from the disk cache
+                made, offsets, self.fallbacks, self.owned = self.cached
+                self.buffer = CodeBuffer(made) if made else None
+                base = self.buffer.addr if self.buffer is not None else 0
+                self.entries = {i: base + off for i, off in offsets.items()}
+                return self.entries
             flags = _cpu_flags()
             bitcount = {"abm", "bmi1", "popcnt"} <= flags  # lzcnt, tzcnt, popcnt
             sse41 = "sse4_1" in flags  # roundsd/roundss
@@ -188,7 +257,8 @@ class NativeCode(CompiledCode):
                 FunctionCompiler(
                     a, self.module, ctx.func_types, i, labels[i], labels, owned
                 ).compile()
-            self.buffer = CodeBuffer(a.finish()) if eligible else None
+            self.made = a.finish() if eligible else b""
+            self.buffer = CodeBuffer(self.made) if eligible else None
             base = self.buffer.addr if self.buffer is not None else 0
             self.fallbacks = (hi - lo) - len(eligible)
             self.entries = {i: base + labels[i].pos for i in eligible}
