@@ -370,11 +370,53 @@ def test_machine_code_round_trips_through_the_disk_cache(tmp_path: Path) -> None
                 out.append([r, cm._code.cached is not None])
         run()
         run()
-        assert E._from_cache(("wasmzero-native-1", "other-cpu", b"", (), 0, ()), 2) is None
-        assert E._from_cache(("wasmzero-native-1", E._cpu_key(), b"\\xc3", ((0, 5),), 0, ()), 2) is None
-        assert E._from_cache(("x",) * 6, 2) is None
+        assert E._from_cache(("wasmzero-native-2", "other-cpu", b"", (), 0, (), 0), 2) is None
+        assert E._from_cache(("wasmzero-native-2", E._cpu_key(), b"\\xc3", ((0, 5),), 0, (), 0), 2) is None
+        assert E._from_cache(("x",) * 7, 2) is None
         print(json.dumps(out))
         """,
         data=str(tmp_path),
     )
     assert got == [[42, False], [42, True]]
+
+
+def test_call_indirect_inline_caches_follow_table_writes() -> None:
+    """A site that called one entry natively calls whatever the table holds
+    next: another function, a null entry (trap), one of another type (trap)."""
+    wat = """(module
+      (type $t (func (result i32)))
+      (table $tab 3 funcref)
+      (elem (i32.const 0) $one $two)
+      (elem declare func $other)
+      (func $one (result i32) (i32.const 1))
+      (func $two (result i32) (i32.const 2))
+      (func $other (param i32) (result i32) (local.get 0))
+      (func (export "call") (param i32) (result i32) (call_indirect (type $t) (local.get 0)))
+      (func (export "loop") (param i32 i32) (result i32) (local i32)
+        (loop $l
+          (local.set 2 (i32.add (local.get 2) (call_indirect (type $t) (local.get 1))))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (local.get 2))
+      (func (export "put") (param i32 i32)
+        (table.set $tab (local.get 0) (table.get $tab (local.get 1))))
+      (func (export "clear") (param i32) (table.set $tab (local.get 0) (ref.null func)))
+      (func (export "odd") (param i32) (table.set $tab (local.get 0) (ref.func $other))))"""
+    calls = [
+        ("loop", [1000, 0]),
+        ("call", [0]),
+        ("put", [0, 1]),
+        ("call", [0]),
+        ("loop", [10, 0]),
+        ("clear", [0]),
+        ("call", [0]),
+        ("put", [0, 1]),
+        ("call", [0]),
+        ("odd", [0]),
+        ("call", [0]),
+        ("call", [5]),
+        ("call", [1]),
+    ]
+    wasm = wasmtime.wat2wasm(wat)
+    got, native = _native(wasm, calls)
+    assert native == 8  # every function
+    assert got == _outcomes(wasm, calls)

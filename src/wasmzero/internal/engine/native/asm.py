@@ -91,8 +91,8 @@ class Asm:
 
     # -- moves ----------------------------------------------------------------------
 
-    def load64(self, dst: int, base: int, disp: int, index: int = -1) -> None:
-        self._rm(1, b"\x8b", dst, base, disp, index)
+    def load64(self, dst: int, base: int, disp: int, index: int = -1, scale: int = 0) -> None:
+        self._rm(1, b"\x8b", dst, base, disp, index, scale=scale)
 
     def load32(self, dst: int, base: int, disp: int, index: int = -1) -> None:
         self._rm(0, b"\x8b", dst, base, disp, index)

@@ -51,6 +51,9 @@ from .exec import (
     EXIT_CODE,
     EXIT_STUB,
     GLOBALS,
+    ICS,
+    LIST_ITEMS,
+    LIST_SIZE,
     MEM_SIZE,
     TRACE,
     VS_LIMIT,
@@ -221,9 +224,14 @@ class FunctionCompiler(FloatEmitter):
         entry: Label,
         native: dict[int, Label],
         owned: frozenset[int] = frozenset(),
+        sites: list[int] | None = None,
     ) -> None:
         self.a = a
         self.owned = owned  # globals kept in native memory (engine.py)
+        # call_indirect inline caches (engine.py): None when not used; else
+        # a one-element list counting the module's sites so far.
+        self.sites = sites
+        self.ntables = len(module.all_tables())
         self.module = module
         self.ftypes = ftypes
         self.index = index
@@ -432,8 +440,32 @@ class FunctionCompiler(FloatEmitter):
             # in EXIT_A and is called from here, with no Python between.
             ft = self.module.types[imm[0]]
             n = len(ft.params)
-            self.exit(EXIT_CALL_INDIRECT, imm[0], imm[1])
             done = Label()
+            site = 0
+            if self.sites is not None:
+                # The site's inline cache: the table entry (a Python object,
+                # read from the table's list) it last resolved to natively,
+                # and that callee's address; the same entry calls it directly.
+                site = self.sites[0] = self.sites[0] + 1
+                slow = Label()
+                ics = 8 * (self.ntables + 2 * (site - 1))
+                a.load32(RAX, R12, self.slot(self.d - 1))
+                a.load64(RCX, R15, 8 * ICS)
+                a.load64(RDX, RCX, 8 * imm[1])  # the table's list object
+                a.cmp_mem(RAX, RDX, LIST_SIZE)
+                a.jcc(CC_AE, slow)
+                a.load64(RDX, RDX, LIST_ITEMS)
+                a.load64(RDX, RDX, 0, RAX, scale=3)
+                a.cmp_mem(RDX, RCX, ics)
+                a.jcc(CC_NE, slow)
+                a.load64(RAX, RCX, ics + 8)
+                a.push(R12)
+                a.lea(R12, R12, self.slot(self.d - 1 - n))
+                a.call_reg(RAX)
+                a.pop(R12)
+                a.jmp(done)
+                a.bind(slow)
+            self.exit(EXIT_CALL_INDIRECT, imm[0], imm[1] | (site << 32))
             a.load64(RAX, R15, 8 * EXIT_A)
             a.test(RAX, RAX, 1)
             a.jcc(CC_E, done)

@@ -48,6 +48,7 @@ from .exec import (
     GLOBALS,
     GUEST_RSP,
     GUEST_TOP,
+    ICS,
     MAX_DEPTH,
     MEM_BASE,
     MEM_SIZE,
@@ -56,6 +57,7 @@ from .exec import (
     YIELD_EVERY,
     CodeBuffer,
     buffer_address,
+    list_layout,
     process,
     thread_state,
     unavailable,
@@ -74,29 +76,35 @@ _warned = False
 
 
 _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
+_ICS_KEY = "\x00native inline caches"
 # The machine code's format in the disk cache: bumped whenever the encoder,
 # the compiler or the ABI changes what the same module compiles to.
-_CACHE_FORMAT = "wasmzero-native-1"
+_CACHE_FORMAT = "wasmzero-native-2"
+# call_indirect inline caches read a table's Python list from native code:
+# only where its layout was checked on a live list.
+_INLINE_CACHES = list_layout()
 
 
 def _cpu_key() -> str:
     """What the code depends on in the CPU: the machine and the optional
-    instructions it may use."""
+    instructions it may use (and whether it reads Python lists)."""
     import platform
 
     flags = _cpu_flags()
     used = ",".join(f for f in ("abm", "bmi1", "popcnt", "sse4_1") if f in flags)
-    return f"{platform.machine()}:{used}"
+    return f"{platform.machine()}:{used}:ic={int(_INLINE_CACHES)}"
 
 
 def _from_cache(
     entry: Any, nfuncs: int
-) -> tuple[bytes, dict[int, int], int, frozenset[int]] | None:
+) -> tuple[bytes, dict[int, int], int, frozenset[int], int] | None:
     """A cache entry's machine code when it is ours, for this CPU, and well
     formed; else None (and the module is compiled again)."""
-    if not (isinstance(entry, tuple) and len(entry) == 6):
+    if not (isinstance(entry, tuple) and len(entry) == 7):
         return None
-    fmt, cpu, made, offsets, fallbacks, owned = entry
+    fmt, cpu, made, offsets, fallbacks, owned, nsites = entry
+    if not (isinstance(nsites, int) and 0 <= nsites <= len(made)):
+        return None
     if fmt != _CACHE_FORMAT or cpu != _cpu_key() or not isinstance(made, bytes):
         return None
     if not isinstance(offsets, tuple) or not isinstance(fallbacks, int):
@@ -113,7 +121,7 @@ def _from_cache(
         out[i] = off
     if not (isinstance(owned, tuple) and all(isinstance(k, int) for k in owned)):
         return None
-    return made, out, fallbacks, frozenset(owned)
+    return made, out, fallbacks, frozenset(owned), nsites
 
 
 def _owned_globals(
@@ -194,8 +202,9 @@ class NativeCode(CompiledCode):
         # Globals that live in native memory: not exported, not imported
         # mutable, not references, and used by no function that falls back.
         self.owned: frozenset[int] = frozenset()
+        self.nsites = 0  # call_indirect inline caches
         # The disk cache: machine code read back (checked), or to be stored.
-        self.cached: tuple[bytes, dict[int, int], int, frozenset[int]] | None = None
+        self.cached: tuple[bytes, dict[int, int], int, frozenset[int], int] | None = None
         self.made: bytes | None = None
         self.native_saved = False
 
@@ -210,7 +219,7 @@ class NativeCode(CompiledCode):
             base = self.buffer.addr if self.buffer is not None else 0
             offsets = tuple((i, a - base) for i, a in self.entries.items())
             out["native"] = (_CACHE_FORMAT, _cpu_key(), self.made, offsets, self.fallbacks,
-                             tuple(sorted(self.owned)))  # fmt: skip
+                             tuple(sorted(self.owned)), self.nsites)  # fmt: skip
         return out
 
     def mark_saved(self, codes: dict[Any, Any]) -> None:
@@ -238,7 +247,7 @@ class NativeCode(CompiledCode):
                 self.entries = {}
                 return self.entries
             if self.cached is not None:  # machine code from the disk cache
-                made, offsets, self.fallbacks, self.owned = self.cached
+                made, offsets, self.fallbacks, self.owned, self.nsites = self.cached
                 self.buffer = CodeBuffer(made) if made else None
                 base = self.buffer.addr if self.buffer is not None else 0
                 self.entries = {i: base + off for i, off in offsets.items()}
@@ -253,10 +262,12 @@ class NativeCode(CompiledCode):
             self.owned = owned = _owned_globals(self.module, ctx.global_modes, lo, hi, eligible)
             labels = {i: Label() for i in eligible}
             a = Asm()
+            sites = [0] if _INLINE_CACHES else None
             for i in eligible:
                 FunctionCompiler(
-                    a, self.module, ctx.func_types, i, labels[i], labels, owned
+                    a, self.module, ctx.func_types, i, labels[i], labels, owned, sites
                 ).compile()
+            self.nsites = sites[0] if sites is not None else 0
             self.made = a.finish() if eligible else b""
             self.buffer = CodeBuffer(self.made) if eligible else None
             base = self.buffer.addr if self.buffer is not None else 0
@@ -293,6 +304,16 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         for k in code.owned:
             gvals[k] = _to_bits(gtypes[k])(ns[f"g{k}"])
     gaddr = ctypes.addressof(gvals)
+    ic_holder = ns.get(_ICS_KEY)
+    if ic_holder is None:
+        tables = [ns[f"T{k}"] for k in range(len(inst.tables))]
+        ics_arr = (ctypes.c_uint64 * (len(tables) + 2 * code.nsites + 1))()
+        for k, lst in enumerate(tables):
+            ics_arr[k] = id(lst)  # kept alive by the holder and the instance
+        ic_holder = ns[_ICS_KEY] = (ics_arr, tables, {})
+    ics_arr, _tables, ic_keep = ic_holder
+    ics_addr = ctypes.addressof(ics_arr)
+    ntables = len(_tables)
     from_bits = [_from_bits(t) for t in ft.results]
 
     def refresh(ctx: Any) -> None:
@@ -325,7 +346,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         # the stacks above this exit's, and this exit's state back after.
         saved = (
             th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-            ctx[GLOBALS],
+            ctx[GLOBALS], ctx[ICS],
         )  # fmt: skip
         th.vs_top = ctx[VS_TOP] + 8
         ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
@@ -338,11 +359,18 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             elif exit_code == EXIT_CALL_INDIRECT:
                 f = types[ctx[EXIT_A]]
                 n = len(f.params)
-                table = ns[f"T{ctx[EXIT_B]}"]
+                table = ns[f"T{ctx[EXIT_B] & 0xFFFFFFFF}"]
                 callee = ns["_ci"](table, slots[top - 1], ns[f"TY{ctx[EXIT_A]}"])
                 target = _native_target(callee, inst, code)
                 if target:
                     ctx[EXIT_A] = target  # native code of this instance: called natively
+                    site = ctx[EXIT_B] >> 32
+                    if site:  # remember it at the site (the entry kept alive)
+                        entry = table[slots[top - 1]]
+                        ic_keep[site] = entry
+                        at = ntables + 2 * (site - 1)
+                        ics_arr[at] = id(entry)
+                        ics_arr[at + 1] = target
                     return
                 ctx[EXIT_A] = 0
                 r = callee(*_args(f, slots[top - 1 - n : top - 1]))
@@ -360,7 +388,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             (
                 th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-                ctx[GLOBALS],
+                ctx[GLOBALS], ctx[ICS],
             ) = saved  # fmt: skip
 
     def native_call(*args: Any) -> Any:
@@ -379,8 +407,9 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[GUEST_TOP] = th.stack_top
             ctx[BUDGET] = YIELD_EVERY
         refresh(ctx)
-        prev_globals = ctx[GLOBALS]
+        prev_globals, prev_ics = ctx[GLOBALS], ctx[ICS]
         ctx[GLOBALS] = gaddr
+        ctx[ICS] = ics_addr
         th.active += 1
         entry_depth = ctx[DEPTH]
         try:
@@ -400,6 +429,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             th.active -= 1
             ctx[GLOBALS] = prev_globals
+            ctx[ICS] = prev_ics
         if nresults == 1:
             back = from_bits[0]
             r = slots[k] if back is None else back(slots[k])

@@ -28,8 +28,11 @@ from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP, Asm, Lab
 
 # The context block: one per thread, an array of u64 (indices).
 HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_BASE, MEM_SIZE, VS_LIMIT = range(8)
-DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS = range(8, 16)
-CTX_WORDS = 17
+DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS, ICS = range(8, 17)
+CTX_WORDS = 18
+
+# A CPython list object: ob_size and ob_item (checked by list_layout()).
+LIST_SIZE, LIST_ITEMS = 16, 24
 
 GUEST_STACK = 4 << 20  # bytes of machine stack per thread
 GUARD = 64 << 10  # inaccessible bytes below it
@@ -222,6 +225,23 @@ def thread_state() -> ThreadState:
     except AttributeError:
         st = _local.state = ThreadState()
         return st
+
+
+def list_layout() -> bool:
+    """Whether lists are laid out as the inline caches read them (CPython
+    with the GIL: ob_size at 16, ob_item at 24), checked on a live list."""
+    import sys
+    import sysconfig
+
+    if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return False
+    probe = [object(), object(), object()]
+    base = id(probe)
+    size = ctypes.c_ssize_t.from_address(base + LIST_SIZE).value
+    items = ctypes.c_void_p.from_address(base + LIST_ITEMS).value
+    if size != 3 or not items:
+        return False
+    return all(ctypes.c_void_p.from_address(items + 8 * i).value == id(probe[i]) for i in range(3))
 
 
 def buffer_address(data: bytearray) -> int:
