@@ -149,6 +149,16 @@ def _parse_env(spec: str) -> tuple[str, str]:
     return key, value
 
 
+def _parse_fuel(spec: str) -> int:
+    try:
+        units = int(spec)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid fuel {spec!r}: not an integer") from None
+    if units < 0:
+        raise argparse.ArgumentTypeError(f"invalid fuel {spec!r}: expected units >= 0")
+    return units
+
+
 def _parse_timeout(spec: str) -> float:
     """A positive, finite number of seconds."""
     try:
@@ -209,6 +219,7 @@ def _runtime(args: argparse.Namespace) -> Any:
             compilation_cache=cache,
             interruptible=interruptible,
             listener_factory=factory,
+            fuel=getattr(args, "fuel", None),
         )
     )
 
@@ -265,6 +276,9 @@ def _run(args: argparse.Namespace) -> int:
             with limit:
                 _start(rt, compiled, config, args, program_args, gojs)
         except Trap as e:
+            if e.kind is TrapKind.OUT_OF_FUEL:
+                print(f"error: {args.file}: out of fuel ({args.fuel} units)", file=sys.stderr)
+                return EXIT_ERROR
             if e.kind is not TrapKind.DEADLINE_EXCEEDED:
                 raise
             print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
@@ -494,6 +508,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_run.add_argument(
         "--timeout", type=_parse_timeout, metavar="SECONDS", help="stop the guest after"
+    )
+    p_run.add_argument(
+        "--fuel",
+        type=_parse_fuel,
+        metavar="UNITS",
+        help="stop the guest after this many function entries and loop iterations",
     )
     p_run.add_argument("--argv0", metavar="NAME", help="argv[0] seen by the guest (default: FILE)")
     p_run.add_argument(

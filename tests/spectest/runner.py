@@ -187,11 +187,13 @@ def spectest_module(rt: Runtime) -> None:
 
 
 class ScriptRunner:
-    def __init__(self, suite: str, name: str, engine: str) -> None:
+    def __init__(
+        self, suite: str, name: str, engine: str, options: dict[str, Any] | None = None
+    ) -> None:
         self.suite = suite
         self.name = name
         self.dir = SPECTEST / suite
-        self.config = RuntimeConfig(engine=engine, features=FEATURES[suite])
+        self.config = RuntimeConfig(engine=engine, features=FEATURES[suite], **(options or {}))
         self.rt = Runtime(self.config)
         spectest_module(self.rt)
         self.modules: dict[str, Any] = {}
@@ -324,8 +326,10 @@ def run_script(
     engine: str = "compiler",
     verbose: bool = False,
     out: TextIO | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Result:
-    return ScriptRunner(suite, name, engine).run(verbose, out)
+    """Run one script; ``options``: more RuntimeConfig fields."""
+    return ScriptRunner(suite, name, engine, options).run(verbose, out)
 
 
 def run_suite(
@@ -334,18 +338,20 @@ def run_suite(
     only: list[str] | None = None,
     verbose: bool = False,
     out: TextIO = sys.stdout,
+    options: dict[str, Any] | None = None,
 ) -> Result:
     total = Result()
     for name in only or scripts(suite):
         try:
-            res = run_script(suite, name, engine, verbose, out)
+            res = run_script(suite, name, engine, verbose, out, options)
         except Exception as e:  # noqa: BLE001 - a broken script is a failure
             res = Result(name, failed=1, failures=[f"{name}: runner error {e!r}"])
         total.add(res)
         print(f"{name}: {res.passed} passed, {res.failed} failed, {res.skipped} skipped", file=out)
         out.flush()
     print(
-        f"spectest {suite} {engine}: {total.passed} passed, {total.failed} failed, "
+        f"spectest {suite} {engine}{''.join(f' {k}={v}' for k, v in (options or {}).items())}: "
+        f"{total.passed} passed, {total.failed} failed, "
         f"{total.skipped} skipped",
         file=out,
     )
