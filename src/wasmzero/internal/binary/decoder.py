@@ -142,6 +142,20 @@ class _Decoder:
         self.pos = pos + n
         return self.data[pos : pos + n]
 
+    def shared(self, n: int) -> bytes | memoryview:
+        """The next ``n`` bytes for the module to keep (a data segment, a
+        custom section): a view of the module's buffer when its bodies are
+        lazy (their loaders keep that buffer alive anyway, so a copy would
+        be a second one), a copy otherwise (the buffer is dropped after
+        decoding)."""
+        pos = self.pos
+        if n > self.end - pos:
+            raise self.eof()
+        self.pos = pos + n
+        if self.lazy:
+            return memoryview(self.data)[pos : pos + n]
+        return self.data[pos : pos + n]
+
     def u32(self) -> int:
         data, pos = self.data, self.pos
         if pos < self.end:
@@ -442,6 +456,11 @@ class _Decoder:
         m.section_ids = tuple(ids)
         # A lazy module's bodies are not scanned: it may use SIMD.
         m.uses_simd = self.uses_simd or (m.lazy_bodies and bool(self.features & CoreFeatures.SIMD))
+        if not m.lazy_bodies:
+            # Nothing else keeps the module's buffer: keep copies of the
+            # custom sections, not views that would pin all of it.
+            for c in m.custom_sections:
+                c.data = bytes(c.data)
         return m
 
     def _bulk(self) -> bool:
@@ -595,16 +614,19 @@ class _Decoder:
                 mem = self.u32()
             offset_expr = self.expr()
         n = self.u32()
-        return DataSegment(mode, self.bytes_(n), mem, offset_expr, at)
+        return DataSegment(mode, self.shared(n), mem, offset_expr, at)
 
     def custom(self, m: Module) -> None:
         at = self.pos
         name = self.name()
-        payload = self.data[self.pos : self.end]
+        start = self.pos
+        # A view for now: whether the module keeps its buffer (lazy bodies)
+        # is known after the code section; module() copies otherwise.
+        payload = memoryview(self.data)[start : self.end]
         self.pos = self.end
         m.custom_sections.append(CustomSection(name, payload, at))
         if name == "name":
-            m.names = _decode_names(payload, at + (len(self.data) and 0))
+            m.names = _decode_names(self.data[start : self.end], at + (len(self.data) and 0))
 
 
 def _decode_names(payload: bytes, base: int) -> NameSection:
