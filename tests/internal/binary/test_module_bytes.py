@@ -1,7 +1,8 @@
 """One copy of a module's bytes: a module whose bodies are decoded lazily
 keeps the buffer it was decoded from (its bodies' loaders read it), so its
-data segments and custom sections are views of that buffer, not copies; an
-eagerly decoded module keeps copies of them, and nothing pins the buffer."""
+large data segments and custom sections are views of that buffer, not
+copies (small ones are copies: a view object costs more); an eagerly
+decoded module keeps copies of them, and nothing pins the buffer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 import wasmtime
 
 from wasmzero import Runtime, RuntimeConfig
+from wasmzero.internal.binary import decoder
 from wasmzero.internal.binary.decoder import decode_module
 from wasmzero.internal.binary.encoder import name, section
 
@@ -18,14 +20,15 @@ WAT = """
 (module
   (memory (export "memory") 1)
   (data (i32.const 16) "active segment")
-  (data $p "passive bytes!")
+  (data $p "passive bytes!" "DOTS")
   (func (export "init") (param $dst i32) (param $src i32) (param $n i32)
     (memory.init $p (local.get $dst) (local.get $src) (local.get $n)))
   (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
 )
-"""
+""".replace("DOTS", "." * decoder.VIEW_MIN)
 
 PAYLOAD = bytes(range(256)) * 4
+PASSIVE = b"passive bytes!" + b"." * decoder.VIEW_MIN
 
 
 def _module() -> bytes:
@@ -49,13 +52,15 @@ def test_lazy_module_keeps_views_of_one_buffer() -> None:
     # the decoder made no copy of them.
     for code in m.codes:
         assert _code_buffer(code) is data
-    views = [seg.data for seg in m.data] + [c.data for c in m.custom_sections]
-    for v in views:
+    active, passive = (seg.data for seg in m.data)
+    assert type(active) is bytes and active == b"active segment"  # small: a copy
+    big = {c.name: c.data for c in m.custom_sections if len(c.data) >= decoder.VIEW_MIN}
+    assert set(big) == {"meta"}
+    for v in (passive, big["meta"]):
         assert isinstance(v, memoryview)
         assert v.obj is data
         assert v.readonly
-    assert bytes(m.data[0].data) == b"active segment"
-    assert bytes(m.data[1].data) == b"passive bytes!"
+    assert bytes(passive) == PASSIVE
     customs = {c.name: bytes(c.data) for c in m.custom_sections}
     assert (customs["meta"], customs["tail"]) == (PAYLOAD, b"xyz")
     assert m.names.locals[0] == {0: "dst", 1: "src", 2: "n"}  # "name" decoded as before
