@@ -149,9 +149,12 @@ def cmd(py: str, rt: str, path: Path, args: list[str], cache: Path | None = None
     return [py, "-m", "wasmzero", "run", *flags, str(path), *args]
 
 
+SRC = ROOT / "src"
+
+
 def base_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
     env["PWASM_CACHE_DIR"] = ""
     return env
 
@@ -386,6 +389,7 @@ def report(results: dict, programs: list) -> str:
 
 
 def main() -> int:
+    global SRC
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=3, help="runs per program and runtime")
     ap.add_argument("--programs", help="comma-separated subset of the catalog")
@@ -394,7 +398,15 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per process")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results-startup.json"))
+    ap.add_argument("--table-from", metavar="JSON", help="reprint the tables of a results file")
+    ap.add_argument(
+        "--src",
+        default=str(ROOT / "src"),
+        help="wasmzero sources to measure (e.g. a `git archive` snapshot, so that edits to the "
+        "work tree during a long run change neither the code nor the cache key)",
+    )
     opts = ap.parse_args()
+    SRC = Path(opts.src).resolve()
     opts.runtimes = [r for r in opts.runtimes.split(",") if r]
     if not importlib.util.find_spec("wasmtime"):
         opts.runtimes = [r for r in opts.runtimes if r != "wasmtime"]
@@ -411,16 +423,21 @@ def main() -> int:
             programs.append((p, catalog.get(p, opts.python)))
         except catalog.Unavailable as e:
             print(f"{p.name}: skipped: {e}", file=sys.stderr)
+    if opts.table_from:
+        with open(opts.table_from) as f:
+            print(report(json.load(f), programs))
+        return 0
     parts = set(opts.parts.split(","))
     results: dict = {}
-    if "startup" in parts:
-        part_startup(opts, programs, results)
-    if "translate" in parts:
-        part_translate(opts, programs, results)
-    if "corpus" in parts:
-        part_corpus(opts, results)
-    with open(opts.json, "w") as f:
-        json.dump(results, f, indent=1)
+    for part, fn in (
+        ("startup", lambda: part_startup(opts, programs, results)),
+        ("translate", lambda: part_translate(opts, programs, results)),
+        ("corpus", lambda: part_corpus(opts, results)),
+    ):
+        if part in parts:
+            fn()
+            with open(opts.json, "w") as f:  # after each part: a long run keeps what it measured
+                json.dump(results, f, indent=1, default=repr)
     print(report(results, programs))
     return 0
 
