@@ -398,6 +398,11 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per process")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results-startup.json"))
+    ap.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="also the start-up-only runs of the programs (--version, a tiny input)",
+    )
     ap.add_argument("--table-from", metavar="JSON", help="reprint the tables of a results file")
     ap.add_argument(
         "--src",
@@ -416,8 +421,10 @@ def main() -> int:
         print("pwasm is not installed: pip install pwasm", file=sys.stderr)
     wanted = set(opts.programs.split(",")) if opts.programs else None
     programs = []
-    for p in catalog.PROGRAMS:
+    for p in catalog.PROGRAMS + catalog.STARTUP_ONLY:
         if wanted and p.name not in wanted:
+            continue
+        if not wanted and p in catalog.STARTUP_ONLY and not opts.startup_only:
             continue
         try:
             programs.append((p, catalog.get(p, opts.python)))

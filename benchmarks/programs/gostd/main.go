@@ -79,7 +79,7 @@ func main() {
 
 	var sb strings.Builder
 	tmpl := template.Must(template.New("r").Parse(report))
-	if err := tmpl.Execute(&sb, back[:20]); err != nil {
+	if err := tmpl.Execute(&sb, back[:min(20, len(back))]); err != nil {
 		panic(err)
 	}
 	text := sb.String()
@@ -98,6 +98,6 @@ func main() {
 	f := new(big.Int).MulRange(1, int64(n))
 	fmt.Println("factorial digits", len(f.String()), "mod 1e9+7", new(big.Int).Mod(f, big.NewInt(1000000007)))
 
-	enc := base64.StdEncoding.EncodeToString(blob[:64])
-	fmt.Println("base64", enc[:32])
+	enc := base64.StdEncoding.EncodeToString(blob[:min(64, len(blob))])
+	fmt.Println("base64", enc[:min(32, len(enc))])
 }
