@@ -78,13 +78,14 @@ class RuntimeConfig:
             :mod:`wasmzero.experimental`). None: no listeners, no cost.
         table_limit_elements: the most elements any table may have
             (instantiation beyond it fails, ``table.grow`` returns -1).
-        tier_threshold: the compiler engine's tiering: how many calls and
-            loop iterations a function runs in the interpreter before it is
-            translated to Python (a hot loop then continues translated, by
-            on-stack replacement). 0: translate each function at its first
-            call; None: never translate (interpret all). Translations read
-            from the compilation cache run at once. Ignored by the
-            interpreter engine.
+        tier_threshold: the compiler engine's tiering: how many calls a
+            function, and how many iterations each of its loops, run in the
+            interpreter before being translated to Python (a hot loop of a
+            running call continues translated: on-stack replacement). 0:
+            translate each function at its first call; None: never
+            translate (interpret all). Translations read from the
+            compilation cache run at once. Ignored by the interpreter
+            engine.
         fuel: meter each module instance's work: the units each instance
             starts with (``Module.fuel`` reads and refills them), one unit
             charged per function entry and per loop iteration (a loop

@@ -42,11 +42,17 @@ class Result:
     failures: list[str] = field(default_factory=list)
     # (line, results) of every action performed, for comparing engines.
     values: list[tuple[int, list[Any]]] = field(default_factory=list)
+    # The native engine: defined functions compiled natively / run by the
+    # compiler engine instead (counted once native code was made).
+    native: int = 0
+    fell_back: int = 0
 
     def add(self, other: Result) -> None:
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
+        self.native += other.native
+        self.fell_back += other.fell_back
 
 
 class ExternRef:
@@ -208,7 +214,12 @@ class ScriptRunner:
 
     def instantiate(self, filename: str) -> Any:
         compiled = self.rt.compile_module(self.load(filename))
-        return self.rt.instantiate_module(compiled, ModuleConfig(name="", start_functions=()))
+        inst = self.rt.instantiate_module(compiled, ModuleConfig(name="", start_functions=()))
+        code = compiled._code
+        if hasattr(code, "compile_native"):  # the native engine
+            self.result.native += len(code.compile_native())
+            self.result.fell_back += code.fallbacks
+        return inst
 
     def module_of(self, action: dict[str, Any]) -> Any:
         name = action.get("module")
@@ -349,6 +360,12 @@ def run_suite(
         total.add(res)
         print(f"{name}: {res.passed} passed, {res.failed} failed, {res.skipped} skipped", file=out)
         out.flush()
+    if total.native or total.fell_back:
+        print(
+            f"native functions: {total.native} compiled natively, {total.fell_back} fell back "
+            "to the compiler engine",
+            file=out,
+        )
     print(
         f"spectest {suite} {engine}{''.join(f' {k}={v}' for k, v in (options or {}).items())}: "
         f"{total.passed} passed, {total.failed} failed, "

@@ -22,7 +22,17 @@ def _interpreter() -> Any:
     return InterpreterEngine()
 
 
-ENGINES: dict[str, Callable[[], Any]] = {"compiler": _compiler, "interpreter": _interpreter}
+def _native() -> Any:
+    from .native.engine import NativeEngine
+
+    return NativeEngine()
+
+
+ENGINES: dict[str, Callable[[], Any]] = {
+    "compiler": _compiler,
+    "interpreter": _interpreter,
+    "native": _native,
+}
 
 
 def available_engines() -> list[str]:

@@ -86,7 +86,7 @@ class CompiledCode:
         with self.lock:
             prep = self.interpreted.get(index)
             if prep is None:
-                prep = Prepared(self.module, index, self.ctx.global_modes)
+                prep = Prepared(self.module, index, self.ctx.global_modes, self.ctx.func_types)
                 self.interpreted[index] = prep
             return prep
 

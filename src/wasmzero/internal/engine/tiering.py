@@ -1,13 +1,14 @@
 """Tiering: a function of the compiler engine runs in the interpreter until
 it is hot, then translated (see RATIONALE, "Tiering").
 
-``RuntimeConfig.tier_threshold`` is the number of calls and loop iterations
-(loop headers passed) a function runs interpreted, per instance; the next
-one translates it. At a call, the translated function takes over from then
-on; at a loop header, the function is translated for its next calls and the
-loop itself continues in translated code from the interpreter's state
-(on-stack replacement, ``osr.py``), so that a long loop in a function
-entered once is compiled too. 0 translates every function at its first call
+``RuntimeConfig.tier_threshold`` is the number of calls a function runs
+interpreted, and the number of iterations (loop headers passed) each of its
+loops runs interpreted, per instance. The next call translates the function
+and runs the translation from then on. The next iteration of a loop runs
+the loop in translated code from the interpreter's state (on-stack
+replacement, ``osr.py``), so that a long loop in a function entered once is
+compiled too (the loop only; the function is translated whole at its next
+call). 0 translates every function at its first call
 (no interpretation); None never translates.
 
 Code translated for the disk cache, or read back from it, runs at once: the
@@ -30,15 +31,17 @@ class Tier:
     countdown (``left``), the translated function once hot (``hot``), and
     the translated loops entered from the interpreter."""
 
-    __slots__ = ("compiled", "inst", "index", "left", "hot", "loops")
+    __slots__ = ("compiled", "inst", "index", "threshold", "left", "hot", "loops", "loop_left")
 
     def __init__(self, compiled: Any, inst: Any, index: int, threshold: int) -> None:
         self.compiled = compiled  # the module's CompiledCode (code.py)
         self.inst = inst
         self.index = index
-        self.left = threshold
+        self.threshold = threshold
+        self.left = threshold  # calls left before the function is translated
         self.hot: Any = None
-        self.loops: dict[int, Any] = {}
+        self.loops: dict[int, Any] = {}  # translated loops by pc (False: cannot be)
+        self.loop_left: dict[int, int] = {}  # iterations left per loop before OSR
 
     def up(self) -> Any:
         """Translate the function and install it; None if it cannot be
@@ -56,13 +59,15 @@ class Tier:
         see interp._enter_loop), or None to go on interpreting."""
         entry = self.loops.get(pc)
         if entry is None:
+            # Only the loop: the whole function is translated at its next
+            # call (a function entered once is never translated whole).
             entry = False
-            if self.hot is not None or self.up() is not None:
-                got = self.compiled.loop_function(self.inst, self.index, pc)
-                if got is not None:
-                    fn, lf, after = got
-                    assert isinstance(lf, LoopFunction)
-                    nparams = len(lf.type.params) - lf.nlocals
-                    entry = (fn, nparams, lf.nlocals, lf.exits, after)
+            got = self.compiled.loop_function(self.inst, self.index, pc)
+            if got is not None:
+                fn, lf, after = got
+                assert isinstance(lf, LoopFunction)
+                nparams = len(lf.type.params) - lf.nlocals
+                entry = (fn, nparams, lf.nlocals, lf.exits, after)
+                self.left = min(self.left, 0)  # hot: translated at its next call
             self.loops[pc] = entry
         return entry or None

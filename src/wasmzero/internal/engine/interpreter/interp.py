@@ -110,11 +110,17 @@ class Prepared:
     """What one function's interpretation needs, computed once per compiled
     module: the instruction kinds, block ends and else positions."""
 
-    def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
+    def __init__(
+        self,
+        module: Module,
+        index: int,
+        global_modes: list[str],
+        func_types: list | None = None,
+    ) -> None:
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
         self.index = index
-        ftypes = module.func_types()
+        ftypes = module.func_types() if func_types is None else func_types
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
         self.local_zero = [
@@ -211,6 +217,12 @@ def _lit(imm: Any) -> str:
     return str(int(imm))
 
 
+# The code objects of the helper templates (their source is ours: templates
+# and numbers), shared by every function interpreted in the process.
+_TEMPLATE_CODE: dict[str, Any] = {}
+_TEMPLATE_CODE_MAX = 100_000
+
+
 def interpreted_function(
     prep: Prepared, ns: dict[str, Any], fuel: bool = False, tier: Any = None
 ) -> Any:
@@ -223,12 +235,18 @@ def interpreted_function(
     def gen(src: str) -> Any:
         fn = compiled.get(src)
         if fn is None:
+            code = _TEMPLATE_CODE.get(src)
+            if code is None:
+                # Our own templates and numbers only; compiled once per process.
+                code = compile(src, "<interpreter>", "exec" if src.startswith("def ") else "eval")
+                if len(_TEMPLATE_CODE) < _TEMPLATE_CODE_MAX:
+                    _TEMPLATE_CODE[src] = code
             if src.startswith("def "):
                 scope: dict[str, Any] = {}
-                exec(src, ns, scope)  # noqa: S102 - our own templates and numbers only
+                exec(code, ns, scope)  # noqa: S102
                 fn = scope["f"]
             else:
-                fn = eval(src, ns)  # noqa: S307 - our own templates and numbers only
+                fn = eval(code, ns)  # noqa: S307
             compiled[src] = fn
         return fn
 
@@ -379,8 +397,10 @@ def interpreted_function(
                 top = labels[-1]
                 back = top[0] and top[1] == pc  # a branch back, not the first entry
                 if tier is not None:
-                    tier.left -= 1
-                    if tier.left < 0:
+                    # this loop's own countdown (its iterations in this instance)
+                    left = tier.loop_left.get(pc, tier.threshold) - 1
+                    tier.loop_left[pc] = left
+                    if left < 0:
                         # Hot: on-stack replacement (engine/osr.py), before
                         # the charge (the translated loop charges it).
                         loop = tier.loop(pc)

@@ -1,0 +1,631 @@
+"""The native engine's single-pass compiler: wasm function bodies to x86-64.
+
+Each function's frame is a run of 8-byte slots in the thread's value stack,
+addressed from r12: its locals, then its operand stack (a value's slot is
+known at compile time from the operand depth). A call's arguments are the
+caller's top slots, which become the callee's first locals, and the callee
+leaves its results in its first slots: no copying on calls. r15 holds the
+context block (exec.py), r14 the linear memory's base address (reloaded by
+every resume, since memory may move while Python runs). i32 values are kept
+zero-extended, as the other engines keep them unsigned.
+
+What the compiler does not handle natively it leaves to Python through an
+exit (calls of functions that are not native, call_indirect, globals,
+memory.grow/fill/copy) or, for a whole function, to the compiler engine
+(floats, SIMD, tables and references): see :func:`supported`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
+from ...wasm.types import I32, I64, FuncType
+from .asm import (
+    CC_A,
+    CC_AE,
+    CC_B,
+    CC_BE,
+    CC_E,
+    CC_G,
+    CC_GE,
+    CC_L,
+    CC_LE,
+    CC_NE,
+    R12,
+    R14,
+    R15,
+    RAX,
+    RCX,
+    RDI,
+    RDX,
+    Asm,
+    Label,
+)  # fmt: skip
+from .exec import (
+    BUDGET,
+    DEPTH,
+    EXIT_A,
+    EXIT_B,
+    EXIT_CODE,
+    EXIT_STUB,
+    MEM_SIZE,
+    TRACE,
+    VS_LIMIT,
+    VS_TOP,
+)  # fmt: skip
+
+# Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
+EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
+EXIT_GROW, EXIT_FILL, EXIT_COPY, EXIT_YIELD = 5, 6, 7, 8
+TRAP_BASE = 100
+(
+    T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK,
+) = range(5)  # fmt: skip
+
+_INT = (I32, I64)
+
+_CMP = {
+    "eq": CC_E, "ne": CC_NE, "lt_s": CC_L, "lt_u": CC_B, "gt_s": CC_G, "gt_u": CC_A,
+    "le_s": CC_LE, "le_u": CC_BE, "ge_s": CC_GE, "ge_u": CC_AE,
+}  # fmt: skip
+_ALU = {"add": 0, "or": 1, "and": 4, "sub": 5, "xor": 6}
+_SHIFT = {"shl": 4, "shr_s": 7, "shr_u": 5, "rotl": 0, "rotr": 1}
+_BITS = {"clz": b"\xbd", "ctz": b"\xbc", "popcnt": b"\xb8"}
+# loads: name -> (size, how): how = "u" zero-extend, "s32"/"s64" sign-extend into 32/64
+_LOADS = {
+    "i32.load": (4, "u"), "i64.load": (8, "u"),
+    "i32.load8_s": (1, "s32"), "i32.load8_u": (1, "u"), "i32.load16_s": (2, "s32"),
+    "i32.load16_u": (2, "u"), "i64.load8_s": (1, "s64"), "i64.load8_u": (1, "u"),
+    "i64.load16_s": (2, "s64"), "i64.load16_u": (2, "u"), "i64.load32_s": (4, "s64"),
+    "i64.load32_u": (4, "u"),
+}  # fmt: skip
+_STORES = {
+    "i32.store": 4, "i64.store": 8, "i32.store8": 1, "i32.store16": 2,
+    "i64.store8": 1, "i64.store16": 2, "i64.store32": 4,
+}  # fmt: skip
+_CONTROL = {
+    "block", "loop", "if", "else", "end", "br", "br_if", "br_table", "return",
+    "unreachable", "nop", "drop", "select", "select_t", "local.get", "local.set", "local.tee",
+    "call", "call_indirect", "global.get", "global.set", "memory.size", "memory.grow",
+    "memory.fill", "memory.copy", "i32.const", "i64.const",
+    "i32.wrap_i64", "i64.extend_i32_s", "i64.extend_i32_u",
+    "i32.extend8_s", "i32.extend16_s", "i64.extend8_s", "i64.extend16_s", "i64.extend32_s",
+}  # fmt: skip
+
+
+def _numeric_ok(name: str, bitcount: bool) -> bool:
+    t, _, op = name.partition(".")
+    if t not in ("i32", "i64"):
+        return False
+    if op in _CMP or op in _ALU or op in _SHIFT or op in ("mul", "eqz"):
+        return True
+    if op in ("div_s", "div_u", "rem_s", "rem_u"):
+        return True
+    return op in _BITS and bitcount
+
+
+def supported(module: Any, index: int, ftypes: list[FuncType], bitcount: bool) -> bool:
+    """Whether function ``index`` compiles natively: integer values only
+    (parameters, results, locals, every instruction's operands), and only
+    the instructions this compiler knows."""
+    nimp = module.num_imported_funcs
+    ft = ftypes[index]
+    code = module.codes[index - nimp]
+    if any(t not in _INT for t in (*ft.params, *ft.results, *code.locals)):
+        return False
+    types = module.types
+    gtypes = None
+    for op, imm, _ in code.body:
+        name = OPS[op].name
+        if name in _LOADS or name in _STORES:
+            if imm[1] > 0xFFFFFFFF:  # pragma: no cover - decoder bounds offsets
+                return False
+            continue
+        if name in _CONTROL:
+            if name in ("block", "loop", "if") and imm != BLOCKTYPE_EMPTY:
+                p, r = _arity(types, imm)
+                if any(t not in _INT for t in (*p, *r)):
+                    return False
+            elif name == "call":
+                cft = ftypes[imm]
+                if any(t not in _INT for t in (*cft.params, *cft.results)):
+                    return False
+            elif name == "call_indirect":
+                cft = types[imm[0]]
+                if any(t not in _INT for t in (*cft.params, *cft.results)):
+                    return False
+            elif name in ("global.get", "global.set"):
+                if gtypes is None:
+                    gtypes = module.all_globals()
+                if gtypes[imm].val_type not in _INT:
+                    return False
+            elif name in ("memory.fill", "memory.copy", "memory.size", "memory.grow"):
+                if not module.all_memories():
+                    return False  # pragma: no cover - validation requires a memory
+            continue
+        if not _numeric_ok(name, bitcount):
+            return False
+    return True
+
+
+def _arity(types: list[FuncType], bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    if bt == BLOCKTYPE_EMPTY:
+        return (), ()
+    if bt < 0:
+        return (), (BLOCKTYPE_VALTYPES[bt],)
+    ft = types[bt]
+    return ft.params, ft.results
+
+
+class _Frame:
+    __slots__ = ("kind", "end", "target", "height", "nparams", "nresults", "else_", "live")
+
+    def __init__(self, kind: str, height: int, nparams: int, nresults: int, live: bool) -> None:
+        self.kind = kind
+        self.end = Label()  # after the construct
+        self.target = self.end  # where a branch to it goes (a loop: its start)
+        self.height = height  # operand depth below its parameters
+        self.nparams = nparams
+        self.nresults = nresults
+        self.else_: Label | None = None
+        self.live = live  # whether its start was reachable
+
+    @property
+    def arity(self) -> int:
+        return self.nparams if self.kind == "loop" else self.nresults
+
+
+class FunctionCompiler:
+    """Emits one function into a shared :class:`Asm` (the module's code)."""
+
+    def __init__(
+        self,
+        a: Asm,
+        module: Any,
+        ftypes: list[FuncType],
+        index: int,
+        entry: Label,
+        native: dict[int, Label],
+    ) -> None:
+        self.a = a
+        self.module = module
+        self.ftypes = ftypes
+        self.index = index
+        self.entry = entry
+        self.native = native  # native function index -> its entry label
+        code = module.codes[index - module.num_imported_funcs]
+        self.ft = ftypes[index]
+        self.nlocals = len(self.ft.params) + len(code.locals)
+        self.body = code.body
+        self.d = 0  # operand depth
+        self.max_d = 0
+        self.traps: dict[int, Label] = {}
+        self.frames: list[_Frame] = []
+        self.live = True
+
+    # slots ---------------------------------------------------------------------
+
+    def slot(self, k: int) -> int:
+        """Displacement of operand slot k (0 = bottom of the operand stack)."""
+        return 8 * (self.nlocals + k)
+
+    def push_reg(self, reg: int) -> None:
+        self.a.store64(R12, self.slot(self.d), reg)
+        self.d += 1
+        if self.d > self.max_d:
+            self.max_d = self.d
+
+    def pop_reg(self, reg: int, w: int = 1) -> None:
+        self.d -= 1
+        if w:
+            self.a.load64(reg, R12, self.slot(self.d))
+        else:
+            self.a.load32(reg, R12, self.slot(self.d))
+
+    def trap(self, kind: int) -> Label:
+        lab = self.traps.get(kind)
+        if lab is None:
+            lab = self.traps[kind] = Label()
+        return lab
+
+    def exit(self, code: int, a_: int = 0, b: int = 0) -> None:
+        """A resumable exit to Python; the operand stack up to depth d is
+        in memory (VS_TOP points past it)."""
+        a = self.a
+        a.store_imm64(R15, 8 * EXIT_CODE, code)
+        a.store_imm64(R15, 8 * EXIT_A, a_)
+        a.store_imm64(R15, 8 * EXIT_B, b)
+        a.lea(RAX, R12, self.slot(self.d))
+        a.store64(R15, 8 * VS_TOP, RAX)
+        a.call_mem(R15, 8 * EXIT_STUB)
+
+    # the function --------------------------------------------------------------
+
+    def compile(self) -> None:
+        a = self.a
+        a.align(16)
+        a.bind(self.entry)
+        # Depth and value-stack checks, then zeroed locals.
+        a.alu_mem_imm(5, R15, 8 * DEPTH, 1)  # sub qword [DEPTH], 1
+        a.jcc(CC_L, self.trap(T_STACK))
+        # trace[depth] = this function (read back for a trap's stack trace)
+        a.load64(RAX, R15, 8 * DEPTH)
+        a.load64(RDX, R15, 8 * TRACE)
+        a.mov_imm(RCX, self.index)
+        a.store32(RDX, 0, RCX, RAX, scale=2)
+        size_fix = len(a.buf)
+        a.lea(RAX, R12, 0)  # patched with the frame size below
+        a.cmp_mem(RAX, R15, 8 * VS_LIMIT)
+        a.jcc(CC_A, self.trap(T_STACK))
+        nparams = len(self.ft.params)
+        nzero = self.nlocals - nparams
+        if nzero <= 8:
+            for i in range(nparams, self.nlocals):
+                a.store_imm64(R12, 8 * i, 0)
+        else:
+            a.lea(RDI, R12, 8 * nparams)
+            a.mov_imm(RCX, nzero)
+            a.alu(6, RAX, RAX, 0)
+            a.rep_stosq()
+        nres = len(self.ft.results)
+        func = _Frame("func", 0, 0, nres, True)
+        self.frames.append(func)
+        body = self.body
+        for pc in range(len(body)):
+            op, imm, _ = body[pc]
+            name = OPS[op].name
+            if not self.live and name not in ("block", "loop", "if", "else", "end"):
+                continue
+            self.instr(name, imm)
+        # traps
+        for kind, lab in self.traps.items():
+            a.bind(lab)
+            a.store_imm64(R15, 8 * EXIT_CODE, TRAP_BASE + kind)
+            a.call_mem(R15, 8 * EXIT_STUB)
+        # the frame's size, now known
+        frame = 8 * (self.nlocals + self.max_d + 1)
+        patch = Asm()
+        patch.lea(RAX, R12, frame)
+        a.buf[size_fix : size_fix + len(patch.buf)] = patch.buf
+
+    def epilogue(self) -> None:
+        """Return: results to slots 0.., the depth back, ret."""
+        a = self.a
+        n = len(self.ft.results)
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            if src != 8 * j:
+                a.load64(RAX, R12, src)
+                a.store64(R12, 8 * j, RAX)
+        a.alu_mem_imm(0, R15, 8 * DEPTH, 1)
+        a.ret()
+
+    def branch(self, depth: int) -> None:
+        """Move the target's values into place and jump (unconditionally)."""
+        fr = self.frames[-1 - depth]
+        if fr.kind == "func":
+            self.epilogue()
+            return
+        n = fr.arity
+        a = self.a
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            dst = self.slot(fr.height + j)
+            if src != dst:
+                a.load64(RAX, R12, src)
+                a.store64(R12, dst, RAX)
+        a.jmp(fr.target)
+
+    def instr(self, name: str, imm: Any) -> None:  # noqa: C901 - one dispatch over instructions
+        a = self.a
+        if name == "local.get":
+            a.load64(RAX, R12, 8 * imm)
+            self.push_reg(RAX)
+        elif name == "local.set":
+            self.pop_reg(RAX)
+            a.store64(R12, 8 * imm, RAX)
+        elif name == "local.tee":
+            a.load64(RAX, R12, self.slot(self.d - 1))
+            a.store64(R12, 8 * imm, RAX)
+        elif name in ("i32.const", "i64.const"):
+            v = imm & (0xFFFFFFFF if name[1] == "3" else 0xFFFFFFFFFFFFFFFF)
+            if v < 0x80000000:
+                a.store_imm64(R12, self.slot(self.d), v)
+                self.d += 1
+                self.max_d = max(self.max_d, self.d)
+            else:
+                a.mov_imm(RAX, v)
+                self.push_reg(RAX)
+        elif name in _LOADS:
+            self.load(name, imm[1])
+        elif name in _STORES:
+            self.store(_STORES[name], imm[1])
+        elif name in ("block", "loop", "if"):
+            self.open(name, imm)
+        elif name == "else":
+            fr = self.frames[-1]
+            if self.live:
+                self.branch_to_end(fr)
+            a.bind(fr.else_)  # type: ignore[arg-type]
+            fr.else_ = None
+            self.d = fr.height + fr.nparams
+            self.live = fr.live
+        elif name == "end":
+            self.close()
+        elif name == "br":
+            self.branch(imm)
+            self.live = False
+        elif name == "br_if":
+            self.pop_reg(RAX, 0)
+            skip = Label()
+            a.test(RAX, RAX, 0)
+            a.jcc(CC_E, skip)
+            self.branch(imm)
+            a.bind(skip)
+        elif name == "br_table":
+            self.br_table(imm)
+        elif name == "return":
+            self.epilogue()
+            self.live = False
+        elif name == "unreachable":
+            a.jmp(self.trap(T_UNREACHABLE))
+            self.live = False
+        elif name == "nop":
+            pass
+        elif name == "drop":
+            self.d -= 1
+        elif name == "select" or name == "select_t":
+            self.pop_reg(RAX, 0)
+            keep = Label()
+            a.test(RAX, RAX, 0)
+            a.jcc(CC_NE, keep)
+            a.load64(RAX, R12, self.slot(self.d - 1))
+            a.store64(R12, self.slot(self.d - 2), RAX)
+            a.bind(keep)
+            self.d -= 1
+        elif name == "call":
+            self.call(imm)
+        elif name == "call_indirect":
+            ft = self.module.types[imm[0]]
+            self.exit(EXIT_CALL_INDIRECT, imm[0], imm[1])
+            self.d += len(ft.results) - len(ft.params) - 1
+            self.max_d = max(self.max_d, self.d)
+        elif name == "global.get":
+            self.exit(EXIT_GLOBAL_GET, imm)
+            self.d += 1
+            self.max_d = max(self.max_d, self.d)
+        elif name == "global.set":
+            self.exit(EXIT_GLOBAL_SET, imm)
+            self.d -= 1
+        elif name == "memory.size":
+            a.load64(RAX, R15, 8 * MEM_SIZE)
+            a.shift_imm(5, RAX, 16, 1)
+            self.push_reg(RAX)
+        elif name == "memory.grow":
+            self.exit(EXIT_GROW)
+        elif name == "memory.fill":
+            self.exit(EXIT_FILL)
+            self.d -= 3
+        elif name == "memory.copy":
+            self.exit(EXIT_COPY)
+            self.d -= 3
+        else:
+            self.numeric(name)
+
+    def open(self, kind: str, bt: int) -> None:
+        a = self.a
+        p, r = _arity(self.module.types, bt)
+        if kind == "if":
+            if self.live:
+                self.pop_reg(RAX, 0)
+        fr = _Frame(kind, self.d - len(p), len(p), len(r), self.live)
+        self.frames.append(fr)
+        if kind == "loop":
+            fr.target = Label()
+            a.bind(fr.target)
+            if self.live:
+                # Return to Python now and then (deadlines, other threads).
+                go = Label()
+                a.alu_mem_imm(5, R15, 8 * BUDGET, 1)
+                a.jcc(CC_GE, go)
+                self.exit(EXIT_YIELD)
+                a.bind(go)
+        elif kind == "if":
+            fr.else_ = Label()
+            if self.live:
+                a.test(RAX, RAX, 0)
+                a.jcc(CC_E, fr.else_)
+
+    def branch_to_end(self, fr: _Frame) -> None:
+        n = fr.nresults
+        a = self.a
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            dst = self.slot(fr.height + j)
+            if src != dst:
+                a.load64(RAX, R12, src)
+                a.store64(R12, dst, RAX)
+        a.jmp(fr.end)
+
+    def close(self) -> None:
+        fr = self.frames.pop()
+        a = self.a
+        if fr.kind == "func":
+            if self.live:
+                self.epilogue()
+            return
+        if self.live and fr.kind != "loop":
+            # fall through into the end: values already at the top; move down
+            n = fr.nresults
+            for j in range(n):
+                src = self.slot(self.d - n + j)
+                dst = self.slot(fr.height + j)
+                if src != dst:
+                    a.load64(RAX, R12, src)
+                    a.store64(R12, dst, RAX)
+        elif self.live and fr.kind == "loop":
+            n = fr.nresults
+            for j in range(n):
+                src = self.slot(self.d - n + j)
+                dst = self.slot(fr.height + j)
+                if src != dst:
+                    a.load64(RAX, R12, src)
+                    a.store64(R12, dst, RAX)
+        if fr.else_ is not None:  # an if without else: the false arm ends here
+            a.bind(fr.else_)
+        a.bind(fr.end)
+        self.d = fr.height + fr.nresults
+        self.max_d = max(self.max_d, self.d)
+        self.live = fr.live
+
+    def br_table(self, imm: Any) -> None:
+        targets, default = imm
+        a = self.a
+        self.pop_reg(RAX, 0)
+        stubs: dict[int, Label] = {}
+        for t in (*targets, default):
+            stubs.setdefault(t, Label())
+        a.alu_imm(7, RAX, len(targets), 0)  # cmp eax, n
+        a.jcc(CC_AE, stubs[default])
+        table = Label()
+        a.lea_rip(RDX, table)
+        a.load_s32_x4(RAX, RDX, RAX)
+        a.alu(0, RAX, RDX, 1)
+        a.jmp_reg(RAX)
+        a.align(4)
+        a.bind(table)
+        a.table32(table, [stubs[t] for t in targets])
+        for t, lab in stubs.items():
+            a.bind(lab)
+            self.branch(t)
+        self.live = False
+
+    def call(self, index: int) -> None:
+        ft = self.ftypes[index]
+        n, nr = len(ft.params), len(ft.results)
+        a = self.a
+        lab = self.native.get(index)
+        if lab is None:
+            self.exit(EXIT_CALL, index)
+        else:
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - n))
+            a.call(lab)
+            a.pop(R12)
+        self.d += nr - n
+        self.max_d = max(self.max_d, self.d, self.d + n)
+
+    def address(self, offset: int, size: int) -> None:
+        """rdx = address + offset + size, checked against the memory's size
+        (the access is then at [r14 + rdx - size])."""
+        a = self.a
+        self.pop_reg(RAX, 0)  # u32 address
+        end = offset + size
+        if end < 0x80000000:
+            a.lea(RDX, RAX, end)
+        else:
+            a.mov_imm(RDX, end)
+            a.alu(0, RDX, RAX, 1)
+        a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
+        a.jcc(CC_A, self.trap(T_OOB))
+
+    def load(self, name: str, offset: int) -> None:
+        size, how = _LOADS[name]
+        a = self.a
+        self.address(offset, size)
+        if size == 8:
+            a.load64(RAX, R14, -size, RDX)
+        elif size == 4:
+            if how == "s64":
+                a.load_s32(RAX, R14, -size, RDX)
+            else:
+                a.load32(RAX, R14, -size, RDX)
+        elif how == "u":
+            (a.load_u8 if size == 1 else a.load_u16)(RAX, R14, -size, RDX)
+        else:
+            w = 1 if how == "s64" else 0
+            (a.load_s8 if size == 1 else a.load_s16)(RAX, R14, -size, w, RDX)
+        self.push_reg(RAX)
+
+    def store(self, size: int, offset: int) -> None:
+        a = self.a
+        self.pop_reg(RCX)  # the value
+        self.address(offset, size)
+        {1: a.store8, 2: a.store16, 4: a.store32, 8: a.store64}[size](R14, -size, RCX, RDX)
+
+    def numeric(self, name: str) -> None:  # noqa: C901
+        a = self.a
+        t, _, op = name.partition(".")
+        w = 1 if t == "i64" else 0
+        if op == "eqz":
+            self.pop_reg(RAX, w)
+            a.test(RAX, RAX, w)
+            a.setcc(CC_E, RAX)
+            self.push_reg(RAX)
+            return
+        if op in _BITS:
+            self.pop_reg(RAX, w)
+            a.bitcount(_BITS[op], RAX, RAX, w)
+            self.push_reg(RAX)
+            return
+        if op in ("extend8_s", "extend16_s", "extend32_s"):
+            self.pop_reg(RAX, 1)
+            a.movsx(RAX, RAX, int(op[6:-2]), w)
+            self.push_reg(RAX)
+            return
+        if op == "wrap_i64":
+            self.pop_reg(RAX, 0)
+            self.push_reg(RAX)
+            return
+        if op == "extend_i32_s":
+            self.pop_reg(RAX, 0)
+            a.movsx(RAX, RAX, 32, 1)
+            self.push_reg(RAX)
+            return
+        if op == "extend_i32_u":
+            return  # already zero-extended
+        self.pop_reg(RCX, w)
+        self.pop_reg(RAX, w)
+        if op in _CMP:
+            a.alu(7, RAX, RCX, w)
+            a.setcc(_CMP[op], RAX)
+        elif op in _ALU:
+            a.alu(_ALU[op], RAX, RCX, w)
+        elif op in _SHIFT:
+            a.shift_cl(_SHIFT[op], RAX, w)
+        elif op == "mul":
+            a.imul(RAX, RCX, w)
+        else:
+            self.divide(op, w)
+            return
+        self.push_reg(RAX)
+
+    def divide(self, op: str, w: int) -> None:
+        a = self.a
+        a.test(RCX, RCX, w)
+        a.jcc(CC_E, self.trap(T_DIV0))
+        signed = op.endswith("_s")
+        done = Label()
+        result = RAX if op.startswith("div") else RDX
+        if signed:
+            normal = Label()
+            a.alu_imm(7, RCX, -1, w)  # cmp rcx, -1
+            a.jcc(CC_NE, normal)
+            if op == "div_s":
+                a.mov_imm(RDX, 1 << 63 if w else 1 << 31)
+                a.alu(7, RAX, RDX, w)
+                a.jcc(CC_E, self.trap(T_OVERFLOW))
+                # x / -1 = -x: fall through to idiv, which cannot fault now
+            else:
+                a.alu(6, RDX, RDX, 0)  # x % -1 = 0
+                a.jmp(done)
+            a.bind(normal)
+            a.cdq(w)
+        else:
+            a.alu(6, RDX, RDX, 0)
+        a.div(RCX, signed, w)
+        a.bind(done)
+        if not w:
+            a.mov(result, result, 0)  # zero-extend the 32-bit result
+        self.push_reg(result)

@@ -1,0 +1,231 @@
+"""Executable memory, the context block and the trampolines between Python
+and native code (see RATIONALE, "The native engine").
+
+Native code runs on a machine stack of its own (one per thread, mmapped,
+with an inaccessible guard region below it) and keeps wasm values in a
+value stack of its own (8 bytes a slot). It never calls Python: to run a
+host function, a function that is not native, or to trap, it stores an exit
+code in the context block and jumps to the exit stub, which saves its
+machine stack pointer and returns to Python from the entry (or resume)
+trampoline. Python acts and either resumes (the resume trampoline switches
+back to the saved stack and returns into the code after its exit) or, for a
+trap, drops that stack.
+
+Code is written into read-write memory and then made read+execute with
+``mprotect``: never writable and executable at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+import os
+import platform
+import threading
+from typing import Any
+
+from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP, Asm, Label
+
+# The context block: one per thread, an array of u64 (indices).
+HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_BASE, MEM_SIZE, VS_LIMIT = range(8)
+DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE = range(8, 15)
+CTX_WORDS = 16
+
+GUEST_STACK = 4 << 20  # bytes of machine stack per thread
+GUARD = 64 << 10  # inaccessible bytes below it
+VALUE_STACK = 16 << 20  # bytes of value stack per thread (2M slots)
+MAX_DEPTH = 100_000  # native calls nested (16 bytes of machine stack each)
+YIELD_EVERY = 1 << 20  # loop iterations between returns to Python
+
+_PROT_NONE, _PROT_READ, _PROT_WRITE, _PROT_EXEC = 0, 1, 2, 4
+
+_libc: Any = None
+_unavailable: str | None = None
+_probed = False
+_lock = threading.Lock()
+
+
+def _load_libc() -> Any:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [
+        ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long,
+    ]  # fmt: skip
+    libc.mprotect.restype = ctypes.c_int
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    libc.munmap.restype = ctypes.c_int
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    return libc
+
+
+def _map(size: int) -> int:
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+    addr = _libc.mmap(None, size, _PROT_READ | _PROT_WRITE, flags, -1, 0)
+    if addr is None or addr == ctypes.c_void_p(-1).value:
+        raise MemoryError(f"mmap of {size} bytes failed (errno {ctypes.get_errno()})")
+    return int(addr)
+
+
+def unavailable() -> str | None:
+    """Why native code cannot run here (None: it can). Probed once: x86-64
+    Linux, and a page that can be made executable."""
+    global _libc, _unavailable, _probed
+    with _lock:
+        if _probed:
+            return _unavailable
+        _probed = True
+        if os.environ.get("WASMZERO_NATIVE_UNAVAILABLE"):  # tests force the fallback
+            _unavailable = "disabled by WASMZERO_NATIVE_UNAVAILABLE"
+        elif platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+            _unavailable = f"native code is x86-64 Linux only (this is {platform.system()} {platform.machine()})"
+        else:
+            try:
+                _libc = _load_libc()
+                page = _map(mmap.PAGESIZE)
+                ctypes.memmove(page, b"\xc3", 1)
+                if _libc.mprotect(page, mmap.PAGESIZE, _PROT_READ | _PROT_EXEC) != 0:
+                    _unavailable = f"executable memory refused (errno {ctypes.get_errno()})"
+                _libc.munmap(page, mmap.PAGESIZE)
+            except (OSError, MemoryError, AttributeError) as e:
+                _unavailable = f"executable memory unavailable: {e}"
+        return _unavailable
+
+
+class CodeBuffer:
+    """Machine code placed in its own pages, read+execute only."""
+
+    def __init__(self, code: bytes) -> None:
+        size = max(mmap.PAGESIZE, -(-len(code) // mmap.PAGESIZE) * mmap.PAGESIZE)
+        self.size = size
+        self.addr = _map(size)
+        ctypes.memmove(self.addr, code, len(code))
+        if _libc.mprotect(self.addr, size, _PROT_READ | _PROT_EXEC) != 0:
+            raise MemoryError(f"mprotect failed (errno {ctypes.get_errno()})")
+
+    def __del__(self) -> None:
+        if _libc is not None and getattr(self, "addr", 0):
+            _libc.munmap(self.addr, self.size)
+
+
+_CALLEE_SAVED = (RBX, RBP, R12, R13, R14, R15)
+
+
+def _trampolines() -> tuple[bytes, dict[str, Label]]:
+    a = Asm()
+    enter, exit_stub, leave, resume = Label(), Label(), Label(), Label()
+    # enter(ctx: rdi, frame: rsi, target: rdx) -> 0 returned, 1 exited
+    a.bind(enter)
+    for r in _CALLEE_SAVED:
+        a.push(r)
+    a.store64(RDI, 8 * HOST_RSP, RSP)
+    a.mov(R15, RDI)
+    a.mov(R12, RSI)
+    a.load64(R14, R15, 8 * MEM_BASE)
+    a.load64(RSP, R15, 8 * GUEST_TOP)
+    a.call_reg(RDX)
+    a.alu(6, RAX, RAX, 0)  # xor eax, eax
+    a.jmp(leave)
+    # exit stub: reached by `call [r15+EXIT_STUB]` from native code
+    a.align(16)
+    a.bind(exit_stub)
+    a.store64(R15, 8 * GUEST_RSP, RSP)
+    a.store64(R15, 8 * FRAME, R12)
+    a.mov_imm(RAX, 1)
+    a.bind(leave)
+    a.load64(RSP, R15, 8 * HOST_RSP)
+    for r in reversed(_CALLEE_SAVED):
+        a.pop(r)
+    a.ret()
+    # resume(ctx: rdi) -> as enter
+    a.align(16)
+    a.bind(resume)
+    for r in _CALLEE_SAVED:
+        a.push(r)
+    a.store64(RDI, 8 * HOST_RSP, RSP)
+    a.mov(R15, RDI)
+    a.load64(R12, R15, 8 * FRAME)
+    a.load64(R14, R15, 8 * MEM_BASE)
+    a.load64(RSP, R15, 8 * GUEST_RSP)
+    a.ret()
+    return a.finish(), {"enter": enter, "exit": exit_stub, "resume": resume}
+
+
+class _Process:
+    """The trampolines, made once per process."""
+
+    def __init__(self) -> None:
+        code, labels = _trampolines()
+        self.buffer = CodeBuffer(code)
+        base = self.buffer.addr
+        proto = ctypes.PYFUNCTYPE(
+            ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
+        )
+        self.enter = proto(base + labels["enter"].pos)
+        self.resume = ctypes.PYFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)(
+            base + labels["resume"].pos
+        )
+        self.exit_stub = base + labels["exit"].pos
+
+
+_process: _Process | None = None
+
+
+def process() -> _Process:
+    global _process
+    if _process is None:
+        with _lock:
+            if _process is None:
+                _process = _Process()
+    return _process
+
+
+class ThreadState:
+    """One thread's context block, machine stack and value stack."""
+
+    def __init__(self) -> None:
+        p = process()
+        self.ctx = (ctypes.c_uint64 * CTX_WORDS)()
+        self.ctx_addr = ctypes.addressof(self.ctx)
+        self.stack = _map(GUEST_STACK + GUARD)
+        _libc.mprotect(self.stack, GUARD, _PROT_NONE)  # overflow faults, never corrupts
+        self.values = _map(VALUE_STACK)
+        ctx = self.ctx
+        ctx[EXIT_STUB] = p.exit_stub
+        self.stack_top = self.stack + GUARD + GUEST_STACK - 64
+        ctx[GUEST_TOP] = self.stack_top
+        ctx[VS_LIMIT] = self.values + VALUE_STACK - 4096
+        ctx[BUDGET] = YIELD_EVERY
+        # trace[d]: the function running at depth d (for traps' stack traces)
+        self.trace = (ctypes.c_uint32 * (MAX_DEPTH + 1))()
+        ctx[TRACE] = ctypes.addressof(self.trace)
+        self.vs_top = self.values  # the first free value slot
+        self.active = 0  # native calls in progress (nested through Python)
+        # 64-bit view of the value stack, for reading and writing slots.
+        self.slots = (ctypes.c_uint64 * (VALUE_STACK // 8)).from_address(self.values)
+
+    def __del__(self) -> None:
+        if _libc is not None:
+            _libc.munmap(self.stack, GUEST_STACK + GUARD)
+            _libc.munmap(self.values, VALUE_STACK)
+
+
+_local = threading.local()
+
+
+def thread_state() -> ThreadState:
+    try:
+        return _local.state  # type: ignore[no-any-return]
+    except AttributeError:
+        st = _local.state = ThreadState()
+        return st
+
+
+def buffer_address(data: bytearray) -> int:
+    """The address of a bytearray's bytes (valid until it is resized)."""
+    if not data:
+        return 0
+    view = (ctypes.c_char * 1).from_buffer(data)
+    try:
+        return ctypes.addressof(view)
+    finally:
+        del view

@@ -1,0 +1,347 @@
+"""The native engine (engine/native/): results, traps and their stack
+traces as the compiler engine gives them, calls both ways between native
+code and Python, globals and memory growth through exits, deadlines, threads,
+and the fallback where native code cannot run.
+
+Native code runs in a child process here: a defect there must fail a test,
+not end the test run (a segfault is the worst defect this engine can have).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wasmzero import Runtime, RuntimeConfig, Trap
+
+from ..test_control_fuzz import _INPUTS, _Gen
+
+wasmtime = pytest.importorskip("wasmtime")
+
+SRC = Path(__file__).resolve().parents[4] / "src"
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux" or os.uname().machine != "x86_64", reason="x86-64 Linux only"
+)
+
+
+def _child(code: str, env: dict[str, str] | None = None, data: Any = None) -> Any:
+    """Run ``code`` in a child Python (``DATA``: ``data`` through JSON); it
+    prints one JSON value last."""
+    e = dict(os.environ, PYTHONPATH=str(SRC), **(env or {}))
+    code = "import json, sys\nDATA = json.loads(sys.stdin.read())\n" + textwrap.dedent(code)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        env=e,
+        timeout=600,
+    )
+    assert r.returncode == 0, f"child exited {r.returncode}: {r.stderr[-2000:]}"
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+RUN = """
+import json, sys
+from wasmzero import Runtime, RuntimeConfig, Trap
+def outcomes(wasm, calls, engine="native"):
+    rt = Runtime(RuntimeConfig(engine=engine))
+    compiled = rt.compile_module(wasm)
+    m = rt.instantiate_module(compiled)
+    out = []
+    for name, args in calls:
+        try:
+            out.append(["ok", m.exported_function(name)(*args)])
+        except Trap as e:
+            out.append(["trap", e.kind.value, e.wasm_stack])
+    native = len(compiled._code.compile_native()) if engine == "native" else 0
+    return out, native
+"""
+
+
+def _outcomes(wasm: bytes, calls: list, engine: str = "compiler") -> list:
+    rt = Runtime(RuntimeConfig(engine=engine))
+    m = rt.instantiate(wasm)
+    out: list = []
+    for name, args in calls:
+        try:
+            out.append(["ok", m.exported_function(name)(*args)])
+        except Trap as e:
+            out.append(["trap", e.kind.value, e.wasm_stack])
+    return out
+
+
+def _native(wasm: bytes, calls: list) -> tuple[list, int]:
+    out, native = _child(
+        RUN + "print(json.dumps(outcomes(bytes.fromhex(DATA[0]), DATA[1])))",
+        data=[wasm.hex(), calls],
+    )
+    return out, native
+
+
+BINARY = ["add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor",
+          "shl", "shr_s", "shr_u", "rotl", "rotr", "eq", "ne", "lt_s", "lt_u", "gt_s",
+          "gt_u", "le_s", "le_u", "ge_s", "ge_u"]  # fmt: skip
+UNARY = ["clz", "ctz", "popcnt", "eqz", "extend8_s", "extend16_s"]
+
+
+def _edge(bits: int, rnd: random.Random) -> list[int]:
+    m = (1 << bits) - 1
+    vals = [0, 1, 2, m, m - 1, 1 << (bits - 1), (1 << (bits - 1)) - 1, 31, 32, 63, 64, 7]
+    vals += [rnd.getrandbits(bits) for _ in range(6)]
+    return [v & m for v in vals]
+
+
+def test_integer_instructions_agree_with_the_compiler_engine() -> None:
+    rnd = random.Random(20261205)
+    funcs, calls = [], []
+    for t, bits in (("i32", 32), ("i64", 64)):
+        for op in BINARY:
+            funcs.append(
+                f'(func (export "{t}.{op}") (param {t} {t}) (result '
+                f"{'i32' if op in ('eq', 'ne') or op[:2] in ('lt', 'gt', 'le', 'ge') else t})"
+                f" ({t}.{op} (local.get 0) (local.get 1)))"
+            )
+            vals = _edge(bits, rnd)
+            calls += [(f"{t}.{op}", [a, b]) for a in vals for b in rnd.sample(vals, 6)]
+        for op in UNARY + (["extend32_s"] if t == "i64" else []):
+            res = "i32" if op == "eqz" else t
+            funcs.append(
+                f'(func (export "{t}.{op}") (param {t}) (result {res}) ({t}.{op} (local.get 0)))'
+            )
+            calls += [(f"{t}.{op}", [a]) for a in _edge(bits, rnd)]
+    funcs.append('(func (export "wrap") (param i64) (result i32) (i32.wrap_i64 (local.get 0)))')
+    funcs.append(
+        '(func (export "ext_s") (param i32) (result i64) (i64.extend_i32_s (local.get 0)))'
+    )
+    funcs.append(
+        '(func (export "ext_u") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))'
+    )
+    calls += [("wrap", [v]) for v in _edge(64, rnd)]
+    calls += [(f, [v]) for f in ("ext_s", "ext_u") for v in _edge(32, rnd)]
+    wasm = wasmtime.wat2wasm("(module " + "\n".join(funcs) + ")")
+    got, native = _native(wasm, calls)
+    assert native == len(funcs)  # every one compiled natively
+    assert got == _outcomes(wasm, calls)
+
+
+MEMORY = """(module
+ (import "env" "twice" (func $twice (param i32) (result i32)))
+ (memory 1 3)
+ (global $g (mut i32) (i32.const 5))
+ (global $h (export "h") (mut i64) (i64.const 7))
+ (func (export "loads") (param i32) (result i64)
+   (i64.add (i64.load8_s (local.get 0))
+     (i64.add (i64.load16_u offset=1 (local.get 0))
+       (i64.add (i64.load32_s offset=3 (local.get 0)) (i64.load offset=7 (local.get 0))))))
+ (func (export "stores") (param i32 i64)
+   (i64.store (local.get 0) (local.get 1))
+   (i32.store8 offset=9 (local.get 0) (i32.wrap_i64 (local.get 1)))
+   (i64.store16 offset=11 (local.get 0) (local.get 1))
+   (i64.store32 offset=13 (local.get 0) (local.get 1)))
+ (func (export "grow") (param i32) (result i32 i32)
+   (memory.grow (local.get 0)) (memory.size))
+ (func (export "at_end") (result i32)
+   (i32.store (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)) (i32.const 99))
+   (i32.load (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4))))
+ (func (export "globals") (param i32) (result i32)
+   (global.set $g (i32.add (global.get $g) (local.get 0)))
+   (global.set $h (i64.add (global.get $h) (i64.extend_i32_u (global.get $g))))
+   (global.get $g))
+ (func (export "host") (param i32) (result i32)
+   (i32.add (call $twice (local.get 0)) (i32.const 1)))
+ (func (export "fill") (param i32 i32 i32) (result i32)
+   (memory.fill (local.get 0) (local.get 1) (local.get 2))
+   (memory.copy (i32.add (local.get 0) (i32.const 100)) (local.get 0) (local.get 2))
+   (i32.load8_u offset=100 (local.get 0)))
+ (func (export "div0") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+ (func (export "ovf") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1)))
+ (func (export "rem") (result i32) (i32.rem_s (i32.const 0x80000000) (i32.const -1)))
+ (func (export "unr") (unreachable))
+ (func $r (export "rec") (param i32) (result i32) (call $r (i32.add (local.get 0) (i32.const 1))))
+)"""
+
+
+def test_memory_globals_host_calls_and_traps() -> None:
+    calls = [
+        ("stores", [16, 0x1122334455667788]),
+        ("loads", [16]),
+        ("loads", [65536 - 15]),
+        ("loads", [65536 - 14]),
+        ("stores", [65536 - 16, 5]),
+        ("at_end", []),
+        ("grow", [1]),
+        ("at_end", []),
+        ("loads", [65536 + 100]),
+        ("grow", [5]),
+        ("globals", [3]),
+        ("globals", [4]),
+        ("host", [20]),
+        ("fill", [200, 7, 50]),
+        ("fill", [65536 * 2 - 10, 7, 50]),
+        ("div0", [0]),
+        ("div0", [3]),
+        ("ovf", []),
+        ("rem", []),
+        ("unr", []),
+        ("rec", [0]),
+    ]
+    wasm = wasmtime.wat2wasm(MEMORY)
+    code = RUN.replace(
+        "rt = Runtime(RuntimeConfig(engine=engine))",
+        "rt = Runtime(RuntimeConfig(engine=engine))\n"
+        "    rt.host_module('env').function('twice', lambda x: 2 * x, ['i32'], ['i32']).instantiate()",
+    )
+    # The same host module for the compiler engine in this process.
+    got, _ = _child(
+        code + "print(json.dumps(outcomes(bytes.fromhex(DATA[0]), DATA[1])))",
+        data=[wasm.hex(), calls],
+    )
+    rt = Runtime()
+    rt.host_module("env").function("twice", lambda x: 2 * x, ["i32"], ["i32"]).instantiate()
+    m = rt.instantiate(wasm)
+    expected: list = []
+    for name, args in calls:
+        try:
+            expected.append(["ok", m.exported_function(name)(*args)])
+        except Trap as e:
+            expected.append(["trap", e.kind.value, e.wasm_stack])
+    assert got == json.loads(json.dumps(expected))
+
+
+def test_random_control_flow_agrees() -> None:
+    """Random nests of block/loop/if with br, br_if, br_table and return
+    (the control-flow fuzzer's generator), natively and translated."""
+    rnd = random.Random(7)
+    mods = [
+        wasmtime.wat2wasm(_Gen(random.Random(rnd.getrandbits(32)), 5).module()) for _ in range(60)
+    ]
+    calls = [("f", list(a)) for a in _INPUTS]
+    got = _child(
+        RUN + "print(json.dumps([outcomes(bytes.fromhex(m), DATA[1])[0] for m in DATA[0]]))",
+        data=[[m.hex() for m in mods], calls],
+    )
+    assert got == [_outcomes(m, calls) for m in mods]
+
+
+def test_calls_reenter_native_code_through_python() -> None:
+    """native -> host (Python) -> native again, nested, with a trap from the
+    innermost native frame crossing both."""
+    got = _child(
+        """
+        import json, wasmtime
+        from wasmzero import Runtime, RuntimeConfig, Trap
+        rt = Runtime(RuntimeConfig(engine="native"))
+        inst = {}
+        def back(x):
+            f = inst["m"].exported_function("down")
+            return f(x)
+        rt.host_module("env").function("back", back, ["i32"], ["i32"]).instantiate()
+        m = inst["m"] = rt.instantiate(wasmtime.wat2wasm('''(module
+          (import "env" "back" (func $back (param i32) (result i32)))
+          (func (export "down") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1000))
+              (else (i32.add (call $back (i32.sub (local.get 0) (i32.const 1))) (local.get 0)))))
+          (func (export "boom") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (unreachable))
+              (else (call $back (i32.sub (local.get 0) (i32.const 1)))))))'''))
+        out = [m.exported_function("down")(50)]
+        try:
+            m.exported_function("boom")(0)
+        except Trap as e:
+            out.append(e.kind.value)
+        out.append(m.exported_function("down")(10))
+        print(json.dumps(out))
+        """
+    )
+    assert got == [1000 + sum(range(51)), "unreachable", 1000 + sum(range(11))]
+
+
+def test_a_deadline_stops_a_native_loop() -> None:
+    got = _child(
+        """
+        import json, time, wasmtime
+        from wasmzero import Runtime, RuntimeConfig, Trap
+        rt = Runtime(RuntimeConfig(engine="native", call_timeout=0.3))
+        m = rt.instantiate(wasmtime.wat2wasm('(module (func (export "spin") (loop (br 0))))'))
+        t = time.monotonic()
+        try:
+            m.exported_function("spin")()
+        except Trap as e:
+            print(json.dumps([e.kind.value, time.monotonic() - t]))
+        """
+    )
+    assert got[0] == "deadline exceeded" and got[1] < 5
+
+
+def test_threads_each_run_on_their_own_stacks() -> None:
+    got = _child(
+        """
+        import json, threading, wasmtime
+        from wasmzero import Runtime, RuntimeConfig
+        rt = Runtime(RuntimeConfig(engine="native"))
+        m = rt.instantiate(wasmtime.wat2wasm('''(module
+          (func $fib (export "fib") (param i32) (result i32)
+            (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+              (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                             (call $fib (i32.sub (local.get 0) (i32.const 2))))))))'''))
+        fib = m.exported_function("fib")
+        results = []
+        def work(n):
+            results.append([fib(n) for _ in range(200)] == [fib(n)] * 200 and fib(n))
+        ts = [threading.Thread(target=work, args=(15 + k,)) for k in range(6)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(json.dumps(sorted(results)))
+        """
+    )
+    fib = [0, 1]
+    while len(fib) < 21:
+        fib.append(fib[-1] + fib[-2])
+    assert got == sorted(fib[15:21])
+
+
+def test_where_native_code_cannot_run_the_compiler_engine_does() -> None:
+    got = _child(
+        """
+        import json, warnings, wasmtime
+        from wasmzero import Runtime, RuntimeConfig
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            rt = Runtime(RuntimeConfig(engine="native"))
+            cm = rt.compile_module(wasmtime.wat2wasm(
+                '(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))'))
+            r = rt.instantiate_module(cm).exported_function("f")(14)
+        print(json.dumps([r, len(cm._code.compile_native()), cm._code.fallbacks,
+                          [str(x.message) for x in w]]))
+        """,
+        env={"WASMZERO_NATIVE_UNAVAILABLE": "1"},
+    )
+    assert got[:3] == [42, 0, 1]
+    assert len(got[3]) == 1 and "native engine unavailable" in got[3][0]
+
+
+def test_corpus_programs_give_the_same_output(tmp_path: Path) -> None:
+    corpus = SRC.parents[1] / "shared" / "bench" / "wasm"
+    if not corpus.is_dir():
+        pytest.skip("needs ../shared/bench")
+    for name, arg in [("fib", "20"), ("sieve", "20000"), ("sha256", "4"), ("vm", "50"),
+                      ("strings", "300"), ("hash64", "2"), ("malloc_trees", "6")]:  # fmt: skip
+        outs = []
+        for engine in ("compiler", "native"):
+            r = subprocess.run(
+                [sys.executable, "-m", "wasmzero", "run", "--no-cache", "--engine", engine,
+                 str(corpus / f"{name}.wasm"), arg],
+                capture_output=True, env=dict(os.environ, PYTHONPATH=str(SRC)), timeout=300,
+            )  # fmt: skip
+            assert r.returncode == 0, (name, engine, r.stderr[-1000:])
+            outs.append(r.stdout)
+        assert outs[0] == outs[1] and outs[0], name
