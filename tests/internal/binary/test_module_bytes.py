@@ -13,8 +13,9 @@ from wasmzero import Runtime, RuntimeConfig
 from wasmzero.internal.binary import decoder
 from wasmzero.internal.binary.decoder import decode_module
 from wasmzero.internal.binary.encoder import name, section
+from wasmzero.internal.engine import available_engines
 
-ENGINES = ["compiler", "interpreter"]
+ENGINES = list(available_engines())
 
 WAT = """
 (module
