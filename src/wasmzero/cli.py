@@ -280,6 +280,9 @@ def _run(args: argparse.Namespace) -> int:
     rt = _runtime(args)
     try:
         compiled = rt.compile_module(data)
+        # The module keeps what it needs (its buffer, if its bodies are
+        # lazy); the file's bytes are not held for the whole run.
+        del data
         imported = {d.import_[0] for d in compiled.imported_functions if d.import_}
         if wasi.MODULE_NAME in imported:
             wasi.instantiate(rt)

@@ -104,7 +104,7 @@ class CompiledModule:
         empty unless ``RuntimeConfig(custom_sections=True)``."""
         if not self._keep_custom:
             return {}
-        return {c.name: c.data for c in self._module.custom_sections}
+        return {c.name: bytes(c.data) for c in self._module.custom_sections}
 
     def close(self) -> None:
         """Release nothing that instances need; further instantiation is
