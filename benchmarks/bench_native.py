@@ -19,6 +19,14 @@ import wasmtime
 from wasmzero import Runtime, RuntimeConfig
 
 WAT = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  {core}
+  (func (export "host") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (call $h (local.get 1)))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1)))"""
+
+CORE = """
   (func $fib (export "fib") (param i32) (result i32)
     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
       (then (local.get 0))
@@ -28,25 +36,31 @@ WAT = """(module
     (loop $l (local.set 1 (i32.add (local.get 1) (local.get 0)))
       (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
     (local.get 1))
-  (func (export "nop")))"""
+  (func (export "nop"))"""
 
 
 def _wasmzero(engine: str, wasm: bytes) -> dict[str, Any]:
     rt = Runtime(RuntimeConfig(engine=engine))
+    rt.host_module("env").function("h", lambda x: x, ["i32"], ["i32"]).instantiate()
     m = rt.instantiate(wasm)
-    fib, loop, nop = (m.exported_function(n) for n in ("fib", "loop", "nop"))
-    fib(2), loop(2), nop()  # compiled/translated before timing
+    fib, loop, nop, host = (m.exported_function(n) for n in ("fib", "loop", "nop", "host"))
+    fib(2), loop(2), nop(), host(2)  # compiled/translated before timing
     return {"fib(25)": lambda: fib(25), "loop(1e6)": lambda: loop(1_000_000),
-            "1e4 nop calls": lambda: [nop() for _ in range(10_000)]}  # fmt: skip
+            "1e4 nop calls": lambda: [nop() for _ in range(10_000)],
+            "1e4 wasm->host calls": lambda: host(10_000)}  # fmt: skip
 
 
 def _wasmtime(wasm: bytes) -> dict[str, Any]:
     store = wasmtime.Store()
-    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    h = wasmtime.Func(
+        store, wasmtime.FuncType([wasmtime.ValType.i32()], [wasmtime.ValType.i32()]), lambda x: x
+    )
+    inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [h])
     ex = inst.exports(store)
-    fib, loop, nop = ex["fib"], ex["loop"], ex["nop"]
+    fib, loop, nop, host = ex["fib"], ex["loop"], ex["nop"], ex["host"]
     return {"fib(25)": lambda: fib(store, 25), "loop(1e6)": lambda: loop(store, 1_000_000),
-            "1e4 nop calls": lambda: [nop(store) for _ in range(10_000)]}  # fmt: skip
+            "1e4 nop calls": lambda: [nop(store) for _ in range(10_000)],
+            "1e4 wasm->host calls": lambda: host(store, 10_000)}  # fmt: skip
 
 
 def _pwasm(wasm: bytes) -> dict[str, Any] | None:
@@ -67,13 +81,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=5)
     n = ap.parse_args().n
-    wasm = wasmtime.wat2wasm(WAT)
+    wasm = wasmtime.wat2wasm(WAT.format(core=CORE))
     setups: dict[str, dict[str, Any]] = {
         "compiler": _wasmzero("compiler", wasm),
         "native": _wasmzero("native", wasm),
         "wasmtime-py": _wasmtime(wasm),
     }
-    p = _pwasm(wasm)
+    p = _pwasm(wasmtime.wat2wasm(f"(module {CORE})"))  # pwasm: no host module here
     if p is not None:
         setups["pwasm-compile"] = p
     best: dict[tuple[str, str], float] = {}

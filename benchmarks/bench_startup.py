@@ -42,6 +42,8 @@ import catalog  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
 RUNTIMES = ("wasmtime", "wasmzero-first", "wasmzero-cached", "wasmzero-nocache", "pwasm-compile")
+# Not run unless asked for (--runtimes ...,wasmzero-native).
+OPTIONAL = ("wasmzero-native",)
 
 WASMTIME = """
 import sys, wasmtime
@@ -146,6 +148,8 @@ def cmd(py: str, rt: str, path: Path, args: list[str], cache: Path | None = None
     if rt == "pwasm-compile":
         return [py, "-c", PWASM, str(path), *args]
     flags = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    if rt == "wasmzero-native":  # the native engine (issue 25), no cache
+        flags = ["--no-cache", "--engine", "native"]
     return [py, "-m", "wasmzero", "run", *flags, str(path), *args]
 
 
@@ -330,7 +334,7 @@ def report(results: dict, programs: list) -> str:
     paths = {p.name: path for p, path in programs}
     st = results.get("startup")
     if st:
-        rts = [rt for rt in RUNTIMES if any(rt in rows for rows in st.values())]
+        rts = [rt for rt in (*RUNTIMES, *OPTIONAL) if any(rt in rows for rows in st.values())]
         lines += ["| program | size | " + " | ".join(rts) + " |", "|---|---:|" + "---:|" * len(rts)]
         for name, rows in st.items():
             base = median([r["time"] for r in rows.get("wasmtime", [])])
