@@ -420,3 +420,39 @@ def test_call_indirect_inline_caches_follow_table_writes() -> None:
     got, native = _native(wasm, calls)
     assert native == 8  # every function
     assert got == _outcomes(wasm, calls)
+
+
+def test_memory_grown_by_another_thread_between_exits() -> None:
+    """One thread's native code stops at exits (host calls) while another
+    thread grows the same memory (which may move its bytes): each resume
+    reads the memory's address again, so every access sees the live bytes."""
+    got = _child(
+        """
+        import threading, wasmtime
+        from wasmzero import Runtime, RuntimeConfig
+        rt = Runtime(RuntimeConfig(engine="native"))
+        rt.host_module("env").function("tick", lambda x: x, ["i32"], ["i32"]).instantiate()
+        m = rt.instantiate(wasmtime.wat2wasm('''(module
+          (import "env" "tick" (func $tick (param i32) (result i32)))
+          (memory 1 400)
+          (func (export "work") (param i32) (result i32) (local i32)
+            (loop $l
+              (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (call $tick (i32.const 1))))
+              (local.set 1 (i32.add (local.get 1)
+                (i32.load (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)))))
+              (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (i32.load (i32.const 0)))
+          (func (export "grow") (result i32) (memory.grow (i32.const 1))))'''))
+        work, grow = m.exported_function("work"), m.exported_function("grow")
+        out = []
+        def grower():
+            for _ in range(300):
+                grow()
+        t = threading.Thread(target=grower)
+        t.start()
+        out.append(work(20000))
+        t.join()
+        print(json.dumps(out))
+        """
+    )
+    assert got == [20000]

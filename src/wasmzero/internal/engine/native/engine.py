@@ -50,13 +50,11 @@ from .exec import (
     GUEST_TOP,
     ICS,
     MAX_DEPTH,
-    MEM_BASE,
-    MEM_SIZE,
+    MEM_OBJ,
     VS_LIMIT,
     VS_TOP,
     YIELD_EVERY,
     CodeBuffer,
-    buffer_address,
     list_layout,
     process,
     thread_state,
@@ -316,11 +314,10 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     ntables = len(_tables)
     from_bits = [_from_bits(t) for t in ft.results]
 
-    def refresh(ctx: Any) -> None:
-        if mem is not None:
-            data = mem.data
-            ctx[MEM_BASE] = buffer_address(data)
-            ctx[MEM_SIZE] = len(data)
+    # The memory's bytearray: the trampolines read its address and size at
+    # every entry and resume (exec._memory); it is grown in place, never
+    # replaced, and the instance keeps it alive.
+    mem_obj = id(mem.data) if mem is not None else 0
 
     def handle(th: Any, ctx: Any, exit_code: int) -> None:
         slots = th.slots
@@ -346,7 +343,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         # the stacks above this exit's, and this exit's state back after.
         saved = (
             th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-            ctx[GLOBALS], ctx[ICS],
+            ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ],
         )  # fmt: skip
         th.vs_top = ctx[VS_TOP] + 8
         ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
@@ -388,7 +385,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             (
                 th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-                ctx[GLOBALS], ctx[ICS],
+                ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ],
             ) = saved  # fmt: skip
 
     def native_call(*args: Any) -> Any:
@@ -406,7 +403,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[DEPTH] = min(MAX_DEPTH, inst.max_call_depth)
             ctx[GUEST_TOP] = th.stack_top
             ctx[BUDGET] = YIELD_EVERY
-        refresh(ctx)
+        prev_mem = ctx[MEM_OBJ]
+        ctx[MEM_OBJ] = mem_obj
         prev_globals, prev_ics = ctx[GLOBALS], ctx[ICS]
         ctx[GLOBALS] = gaddr
         ctx[ICS] = ics_addr
@@ -419,7 +417,6 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
                 if exit_code >= TRAP_BASE:
                     raise Trap(_TRAPS[exit_code - TRAP_BASE])
                 handle(th, ctx, exit_code)
-                refresh(ctx)
                 exited = resume(th.ctx_addr)
         except Trap as e:
             # The native frames below this entry, outermost first, read by
@@ -430,6 +427,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             th.active -= 1
             ctx[GLOBALS] = prev_globals
             ctx[ICS] = prev_ics
+            ctx[MEM_OBJ] = prev_mem
         if nresults == 1:
             back = from_bits[0]
             r = slots[k] if back is None else back(slots[k])

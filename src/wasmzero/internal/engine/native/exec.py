@@ -24,15 +24,17 @@ import platform
 import threading
 from typing import Any
 
-from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP, Asm, Label
+from .asm import CC_E, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm, Label
 
 # The context block: one per thread, an array of u64 (indices).
-HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_BASE, MEM_SIZE, VS_LIMIT = range(8)
+HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_OBJ, MEM_SIZE, VS_LIMIT = range(8)
 DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS, ICS = range(8, 17)
 CTX_WORDS = 18
 
 # A CPython list object: ob_size and ob_item (checked by list_layout()).
 LIST_SIZE, LIST_ITEMS = 16, 24
+# A CPython bytearray: ob_size and ob_start (checked by bytearray_layout()).
+BYTES_SIZE, BYTES_START = 16, 40
 
 GUEST_STACK = 4 << 20  # bytes of machine stack per thread
 GUARD = 64 << 10  # inaccessible bytes below it
@@ -81,6 +83,8 @@ def unavailable() -> str | None:
             _unavailable = "disabled by WASMZERO_NATIVE_UNAVAILABLE"
         elif platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
             _unavailable = f"native code is x86-64 Linux only (this is {platform.system()} {platform.machine()})"
+        elif not bytearray_layout():
+            _unavailable = "this Python's bytearray layout is not the one native code reads"
         else:
             try:
                 _libc = _load_libc()
@@ -113,6 +117,25 @@ class CodeBuffer:
 _CALLEE_SAVED = (RBX, RBP, R12, R13, R14, R15)
 
 
+def _memory(a: Asm) -> None:
+    """r14 and MEM_SIZE from the linear memory's bytearray, read at every
+    entry and resume while the GIL is held: nothing can move the bytes
+    between this read and the native code's accesses (memory moves only
+    while Python runs, and Python runs only at exits)."""
+    none, done = Label(), Label()
+    a.load64(RAX, R15, 8 * MEM_OBJ)
+    a.test(RAX, RAX, 1)
+    a.jcc(CC_E, none)
+    a.load64(RCX, RAX, BYTES_SIZE)
+    a.store64(R15, 8 * MEM_SIZE, RCX)
+    a.load64(R14, RAX, BYTES_START)
+    a.jmp(done)
+    a.bind(none)
+    a.alu(6, R14, R14, 1)
+    a.store_imm64(R15, 8 * MEM_SIZE, 0)
+    a.bind(done)
+
+
 def _trampolines() -> tuple[bytes, dict[str, Label]]:
     a = Asm()
     enter, exit_stub, leave, resume = Label(), Label(), Label(), Label()
@@ -123,7 +146,7 @@ def _trampolines() -> tuple[bytes, dict[str, Label]]:
     a.store64(RDI, 8 * HOST_RSP, RSP)
     a.mov(R15, RDI)
     a.mov(R12, RSI)
-    a.load64(R14, R15, 8 * MEM_BASE)
+    _memory(a)
     a.load64(RSP, R15, 8 * GUEST_TOP)
     a.call_reg(RDX)
     a.alu(6, RAX, RAX, 0)  # xor eax, eax
@@ -147,7 +170,7 @@ def _trampolines() -> tuple[bytes, dict[str, Label]]:
     a.store64(RDI, 8 * HOST_RSP, RSP)
     a.mov(R15, RDI)
     a.load64(R12, R15, 8 * FRAME)
-    a.load64(R14, R15, 8 * MEM_BASE)
+    _memory(a)
     a.load64(RSP, R15, 8 * GUEST_RSP)
     a.ret()
     return a.finish(), {"enter": enter, "exit": exit_stub, "resume": resume}
@@ -244,12 +267,17 @@ def list_layout() -> bool:
     return all(ctypes.c_void_p.from_address(items + 8 * i).value == id(probe[i]) for i in range(3))
 
 
-def buffer_address(data: bytearray) -> int:
-    """The address of a bytearray's bytes (valid until it is resized)."""
-    if not data:
-        return 0
-    view = (ctypes.c_char * 1).from_buffer(data)
-    try:
-        return ctypes.addressof(view)
-    finally:
-        del view
+def bytearray_layout() -> bool:
+    """Whether bytearrays are laid out as the trampolines read them
+    (CPython with the GIL: ob_size at 16, ob_start at 40)."""
+    import sys
+    import sysconfig
+
+    if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return False
+    probe = bytearray(b"wasmzero")
+    base = id(probe)
+    if ctypes.c_ssize_t.from_address(base + BYTES_SIZE).value != len(probe):
+        return False
+    start = ctypes.c_void_p.from_address(base + BYTES_START).value
+    return bool(start) and ctypes.string_at(start, len(probe)) == bytes(probe)
