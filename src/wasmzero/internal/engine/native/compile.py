@@ -50,6 +50,7 @@ from .exec import (
     EXIT_B,
     EXIT_CODE,
     EXIT_STUB,
+    FTAB,
     GLOBALS,
     ICS,
     LIST_ITEMS,
@@ -225,7 +226,9 @@ class FunctionCompiler(FloatEmitter):
         native: dict[int, Label],
         owned: frozenset[int] = frozenset(),
         sites: list[int] | None = None,
+        lazy: bool = False,
     ) -> None:
+        self.lazy = lazy  # calls of defined functions through FTAB (engine.py)
         self.a = a
         self.owned = owned  # globals kept in native memory (engine.py)
         # call_indirect inline caches (engine.py): None when not used; else
@@ -614,7 +617,16 @@ class FunctionCompiler(FloatEmitter):
         n, nr = len(ft.params), len(ft.results)
         a = self.a
         lab = self.native.get(index)
-        if lab is None:
+        if self.lazy and index >= self.module.num_imported_funcs:
+            # through the module's table of entries (exec.FTAB): compiled on
+            # first call, or called by Python when not native
+            a.load64(RCX, R15, 8 * FTAB)
+            a.mov_imm(RAX, index)
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - n))
+            a.call_mem(RCX, 8 * index)
+            a.pop(R12)
+        elif lab is None:
             self.exit(EXIT_CALL, index)
         else:
             a.push(R12)

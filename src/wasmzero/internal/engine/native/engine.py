@@ -9,6 +9,7 @@ through the function's wrapper made here.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import warnings
 from pathlib import Path
@@ -44,7 +45,9 @@ from .exec import (
     EXIT_A,
     EXIT_B,
     EXIT_CODE,
+    EXIT_COMPILE,
     FRAME,
+    FTAB,
     GLOBALS,
     GUEST_RSP,
     GUEST_TOP,
@@ -73,6 +76,9 @@ _M64 = 0xFFFFFFFFFFFFFFFF
 _warned = False
 
 
+# Modules with this much code compile each function on its first call
+# (measured: benchmarks/README, "Large programs with the native engine").
+LAZY_NATIVE_BYTES = 256 * 1024
 _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
 _ICS_KEY = "\x00native inline caches"
 # The machine code's format in the disk cache: bumped whenever the encoder,
@@ -201,6 +207,12 @@ class NativeCode(CompiledCode):
         # mutable, not references, and used by no function that falls back.
         self.owned: frozenset[int] = frozenset()
         self.nsites = 0  # call_indirect inline caches
+        # Large modules compile each function on its first call (lazily):
+        # calls go through ftab, a table of entry addresses.
+        self.lazy = False
+        self.ftab: Any = None
+        self.not_native: set[int] = set()
+        self.buffers: list[CodeBuffer] = []
         # The disk cache: machine code read back (checked), or to be stored.
         self.cached: tuple[bytes, dict[int, int], int, frozenset[int], int] | None = None
         self.made: bytes | None = None
@@ -253,6 +265,14 @@ class NativeCode(CompiledCode):
             flags = _cpu_flags()
             bitcount = {"abm", "bmi1", "popcnt"} <= flags  # lzcnt, tzcnt, popcnt
             sse41 = "sse4_1" in flags  # roundsd/roundss
+            self.flags = (bitcount, sse41)
+            code_bytes = sum(c.size for c in self.module.codes)
+            if (
+                self.module.lazy_bodies
+                or code_bytes >= LAZY_NATIVE_BYTES
+                or os.environ.get("WASMZERO_NATIVE_LAZY")  # tests force it
+            ):
+                return self._start_lazy(lo, hi, bitcount and sse41)
             eligible = [
                 i for i in range(lo, hi)
                 if supported(self.module, i, ctx.func_types, bitcount, sse41)
@@ -273,8 +293,54 @@ class NativeCode(CompiledCode):
             self.entries = {i: base + labels[i].pos for i in eligible}
             return self.entries
 
+    def _start_lazy(self, lo: int, hi: int, all_flags: bool) -> dict[int, int]:
+        """Lazy mode: nothing compiled yet; every defined function's table
+        entry is the lazy stub. Globals live natively only when no function
+        can fall back (no SIMD, every optional instruction available)."""
+        self.lazy = True
+        stub = process().lazy_stub
+        self.ftab = (ctypes.c_uint64 * max(hi, 1))()
+        for i in range(lo, hi):
+            self.ftab[i] = stub
+        if all_flags and not self.module.uses_simd:
+            self.owned = _owned_globals(
+                self.module, self.ctx.global_modes, lo, hi, list(range(lo, hi))
+            )
+        self.entries = {}
+        return self.entries
+
+    def entry(self, index: int) -> int | None:
+        """Function ``index``'s native entry (compiled now in lazy mode), or
+        None when it runs in the compiler engine."""
+        entries = self.compile_native()
+        addr = entries.get(index)
+        if addr is None and self.lazy and index not in self.not_native:
+            addr = self._compile_one(index)
+        return addr
+
+    def _compile_one(self, index: int) -> int | None:
+        with self.native_lock:
+            got = self.entries.get(index) if self.entries is not None else None
+            if got is not None or index in self.not_native:
+                return got
+            ctx = self.ctx
+            if not supported(self.module, index, ctx.func_types, *self.flags):
+                self.not_native.add(index)
+                self.fallbacks += 1
+                return None
+            a, lab = Asm(), Label()
+            FunctionCompiler(
+                a, self.module, ctx.func_types, index, lab, {}, self.owned, None, lazy=True
+            ).compile()
+            buf = CodeBuffer(a.finish())
+            self.buffers.append(buf)
+            addr = buf.addr + lab.pos
+            self.entries[index] = addr  # type: ignore[index]
+            self.ftab[index] = addr
+            return addr
+
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
-        addr = self.compile_native().get(index)
+        addr = self.entry(index)
         if addr is None:
             return super().materialize(inst, index)
         fn = _native_function(self, inst, index, addr)
@@ -318,12 +384,42 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     # every entry and resume (exec._memory); it is grown in place, never
     # replaced, and the instance keeps it alive.
     mem_obj = id(mem.data) if mem is not None else 0
+    ftab_addr = ctypes.addressof(code.ftab) if code.ftab is not None else 0
+
+    def call_from_python(th: Any, ctx: Any, slots: Any, idx: int) -> None:
+        """A call of a function that is not native reached through the
+        table: its arguments are the callee frame's first slots (FRAME)."""
+        f = ftypes[idx]
+        base = (ctx[FRAME] - th.values) >> 3
+        n, nr = len(f.params), len(f.results)
+        saved = (
+            th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
+            ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ], ctx[FTAB],
+        )  # fmt: skip
+        th.vs_top = ctx[FRAME] + 8 * (max(n, nr) + 1)
+        ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
+        try:
+            r = ns[f"f{idx}"](*_args(f, slots[base : base + n]))
+            _results(slots, base, r, f)
+        finally:
+            (
+                th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
+                ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ], ctx[FTAB],
+            ) = saved  # fmt: skip
 
     def handle(th: Any, ctx: Any, exit_code: int) -> None:
         slots = th.slots
         top = (ctx[VS_TOP] - th.values) >> 3
         if exit_code == EXIT_YIELD:
             ctx[BUDGET] = YIELD_EVERY
+            return
+        if exit_code == EXIT_COMPILE:
+            target = code.entry(ctx[EXIT_A])
+            if target is not None:
+                ctx[EXIT_A] = target
+                return
+            call_from_python(th, ctx, slots, ctx[EXIT_A])
+            ctx[EXIT_A] = process().ret_stub
             return
         if exit_code == EXIT_GLOBAL_GET:
             k = ctx[EXIT_A]
@@ -343,7 +439,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         # the stacks above this exit's, and this exit's state back after.
         saved = (
             th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-            ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ],
+            ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ], ctx[FTAB],
         )  # fmt: skip
         th.vs_top = ctx[VS_TOP] + 8
         ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
@@ -385,7 +481,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         finally:
             (
                 th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
-                ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ],
+                ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ], ctx[FTAB],
             ) = saved  # fmt: skip
 
     def native_call(*args: Any) -> Any:
@@ -403,8 +499,9 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[DEPTH] = min(MAX_DEPTH, inst.max_call_depth)
             ctx[GUEST_TOP] = th.stack_top
             ctx[BUDGET] = YIELD_EVERY
-        prev_mem = ctx[MEM_OBJ]
+        prev_mem, prev_ftab = ctx[MEM_OBJ], ctx[FTAB]
         ctx[MEM_OBJ] = mem_obj
+        ctx[FTAB] = ftab_addr
         prev_globals, prev_ics = ctx[GLOBALS], ctx[ICS]
         ctx[GLOBALS] = gaddr
         ctx[ICS] = ics_addr
@@ -428,6 +525,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             ctx[GLOBALS] = prev_globals
             ctx[ICS] = prev_ics
             ctx[MEM_OBJ] = prev_mem
+            ctx[FTAB] = prev_ftab
         if nresults == 1:
             back = from_bits[0]
             r = slots[k] if back is None else back(slots[k])
@@ -442,7 +540,7 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     # Named f<index> with the instance in its globals, as translated code
     # is, so that a trap's wasm stack trace names it.
     # The wrapper keeps the machine code mapped while the instance lives.
-    scope = {"__wasmzero__": inst, "run": native_call, "code": code.buffer}
+    scope = {"__wasmzero__": inst, "run": native_call, "code": code}
     shim = FunctionType(_SHIM.replace(co_name=f"f{index}"), scope, f"f{index}")
     shim._wz_native = (inst, addr)  # type: ignore[attr-defined]
     return shim
@@ -474,7 +572,7 @@ def _native_target(fn: Any, inst: Any, code: NativeCode) -> int:
         return mark[1] if mark[0] is inst else 0
     lazy = getattr(fn, "_wz_lazy", None)
     if lazy is not None and lazy[0] is code and lazy[1][0] is inst:
-        return (code.entries or {}).get(lazy[2], 0)
+        return code.entry(lazy[2]) or 0
     return 0
 
 

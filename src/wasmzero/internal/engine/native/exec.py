@@ -28,8 +28,9 @@ from .asm import CC_E, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RS
 
 # The context block: one per thread, an array of u64 (indices).
 HOST_RSP, GUEST_RSP, EXIT_CODE, EXIT_A, EXIT_B, MEM_OBJ, MEM_SIZE, VS_LIMIT = range(8)
-DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS, ICS = range(8, 17)
-CTX_WORDS = 18
+DEPTH, BUDGET, FRAME, GUEST_TOP, EXIT_STUB, VS_TOP, TRACE, GLOBALS, ICS, FTAB = range(8, 18)
+CTX_WORDS = 19
+EXIT_COMPILE = 10  # a lazily compiled module's function reached first (compile.py's codes)
 
 # A CPython list object: ob_size and ob_item (checked by list_layout()).
 LIST_SIZE, LIST_ITEMS = 16, 24
@@ -173,7 +174,23 @@ def _trampolines() -> tuple[bytes, dict[str, Label]]:
     _memory(a)
     a.load64(RSP, R15, 8 * GUEST_RSP)
     a.ret()
-    return a.finish(), {"enter": enter, "exit": exit_stub, "resume": resume}
+    # The first call of a function of a lazily compiled module (eax: its
+    # index) exits to have it compiled; Python answers the address to go on
+    # at in EXIT_A: the function's entry, or ret_stub once Python has made
+    # the call itself (a function that is not native).
+    lazy, ret_stub = Label(), Label()
+    a.align(16)
+    a.bind(lazy)
+    a.store64(R15, 8 * EXIT_A, RAX)
+    a.store_imm64(R15, 8 * EXIT_CODE, EXIT_COMPILE)
+    a.call_mem(R15, 8 * EXIT_STUB)
+    a.load64(RAX, R15, 8 * EXIT_A)
+    a.jmp_reg(RAX)
+    a.align(16)
+    a.bind(ret_stub)
+    a.ret()
+    labels = {"enter": enter, "exit": exit_stub, "resume": resume, "lazy": lazy, "ret": ret_stub}
+    return a.finish(), labels
 
 
 class _Process:
@@ -191,6 +208,8 @@ class _Process:
             base + labels["resume"].pos
         )
         self.exit_stub = base + labels["exit"].pos
+        self.lazy_stub = base + labels["lazy"].pos
+        self.ret_stub = base + labels["ret"].pos
 
 
 _process: _Process | None = None
