@@ -340,7 +340,10 @@ class NativeCode(CompiledCode):
             return addr
 
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
-        addr = self.entry(index)
+        # Function listeners see calls at Python boundaries, and calls
+        # between native functions have none: with listeners, an instance
+        # runs as the compiler engine runs it.
+        addr = self.entry(index) if inst.listening is None else None
         if addr is None:
             return super().materialize(inst, index)
         fn = _native_function(self, inst, index, addr)
