@@ -33,13 +33,11 @@ from .asm import (
     CC_LE,
     CC_NE,
     R12,
-    R14,
     R15,
     RAX,
     RCX,
     RDI,
     RDX,
-    RSI,
     Asm,
     Label,
 )  # fmt: skip
@@ -61,6 +59,8 @@ from .exec import (
     VS_TOP,
 )  # fmt: skip
 from .floats import FloatEmitter
+from .memory import _LOADS, _STORES, MemoryEmitter
+from .memory import T_OOB as _MEMORY_OOB
 
 # Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
 EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
@@ -77,6 +77,8 @@ TRAP_BASE = 100
 (
     T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK, T_INVALID,
 ) = range(6)  # fmt: skip
+assert _MEMORY_OOB == T_OOB  # the same trap number in memory.py
+
 
 # The value types native code holds: floats as their bits, references as
 # handles into the thread's reference registry (0: null; engine.py).
@@ -89,18 +91,6 @@ _CMP = {
 _ALU = {"add": 0, "or": 1, "and": 4, "sub": 5, "xor": 6}
 _SHIFT = {"shl": 4, "shr_s": 7, "shr_u": 5, "rotl": 0, "rotr": 1}
 _BITS = {"clz": b"\xbd", "ctz": b"\xbc", "popcnt": b"\xb8"}
-# loads: name -> (size, how): how = "u" zero-extend, "s32"/"s64" sign-extend into 32/64
-_LOADS = {
-    "i32.load": (4, "u"), "i64.load": (8, "u"),
-    "i32.load8_s": (1, "s32"), "i32.load8_u": (1, "u"), "i32.load16_s": (2, "s32"),
-    "i32.load16_u": (2, "u"), "i64.load8_s": (1, "s64"), "i64.load8_u": (1, "u"),
-    "i64.load16_s": (2, "s64"), "i64.load16_u": (2, "u"), "i64.load32_s": (4, "s64"),
-    "i64.load32_u": (4, "u"), "f32.load": (4, "u"), "f64.load": (8, "u"),
-}  # fmt: skip
-_STORES = {
-    "i32.store": 4, "i64.store": 8, "i32.store8": 1, "i32.store16": 2,
-    "i64.store8": 1, "i64.store16": 2, "i64.store32": 4, "f32.store": 4, "f64.store": 8,
-}  # fmt: skip
 _FLOAT_OPS = {
     "add", "sub", "mul", "div", "sqrt", "min", "max", "neg", "abs", "copysign",
     "eq", "ne", "lt", "gt", "le", "ge",
@@ -213,7 +203,7 @@ class _Frame:
         return self.nparams if self.kind == "loop" else self.nresults
 
 
-class FunctionCompiler(FloatEmitter):
+class FunctionCompiler(FloatEmitter, MemoryEmitter):
     """Emits one function into a shared :class:`Asm` (the module's code)."""
 
     def __init__(
@@ -635,92 +625,6 @@ class FunctionCompiler(FloatEmitter):
             a.pop(R12)
         self.d += nr - n
         self.max_d = max(self.max_d, self.d, self.d + n)
-
-    def memory_fill(self) -> None:
-        """memory.fill: the range checked whole first, then rep stosb."""
-        a = self.a
-        self.pop_reg(RCX, 0)  # n
-        self.pop_reg(RAX, 0)  # the byte
-        self.pop_reg(RDI, 0)  # d
-        a.lea(RDX, RDI, 0)
-        a.alu(0, RDX, RCX, 1)
-        a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
-        a.jcc(CC_A, self.trap(T_OOB))
-        a.alu(0, RDI, R14, 1)
-        a.rep_stosb()
-
-    def memory_copy(self) -> None:
-        """memory.copy: both ranges checked first; backwards when the
-        destination overlaps the source from above (memmove)."""
-        a = self.a
-        self.pop_reg(RCX, 0)  # n
-        self.pop_reg(RSI, 0)  # s
-        self.pop_reg(RDI, 0)  # d
-        for r in (RSI, RDI):
-            a.lea(RDX, r, 0)
-            a.alu(0, RDX, RCX, 1)
-            a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
-            a.jcc(CC_A, self.trap(T_OOB))
-        forward, done = Label(), Label()
-        a.alu(7, RDI, RSI, 1)  # d <= s: forwards
-        a.jcc(CC_BE, forward)
-        a.lea(RDX, RSI, 0)
-        a.alu(0, RDX, RCX, 1)
-        a.alu(7, RDI, RDX, 1)  # d >= s + n: no overlap
-        a.jcc(CC_AE, forward)
-        a.lea(RSI, RSI, -1)
-        a.alu(0, RSI, RCX, 1)
-        a.lea(RDI, RDI, -1)
-        a.alu(0, RDI, RCX, 1)
-        a.alu(0, RSI, R14, 1)
-        a.alu(0, RDI, R14, 1)
-        a.std()
-        a.rep_movsb()
-        a.cld()
-        a.jmp(done)
-        a.bind(forward)
-        a.alu(0, RSI, R14, 1)
-        a.alu(0, RDI, R14, 1)
-        a.rep_movsb()
-        a.bind(done)
-
-    def address(self, offset: int, size: int) -> None:
-        """rdx = address + offset + size, checked against the memory's size
-        (the access is then at [r14 + rdx - size])."""
-        a = self.a
-        self.pop_reg(RAX, 0)  # u32 address
-        end = offset + size
-        if end < 0x80000000:
-            a.lea(RDX, RAX, end)
-        else:
-            a.mov_imm(RDX, end)
-            a.alu(0, RDX, RAX, 1)
-        a.cmp_mem(RDX, R15, 8 * MEM_SIZE)
-        a.jcc(CC_A, self.trap(T_OOB))
-
-    def load(self, name: str, offset: int) -> None:
-        size, how = _LOADS[name]
-        a = self.a
-        self.address(offset, size)
-        if size == 8:
-            a.load64(RAX, R14, -size, RDX)
-        elif size == 4:
-            if how == "s64":
-                a.load_s32(RAX, R14, -size, RDX)
-            else:
-                a.load32(RAX, R14, -size, RDX)
-        elif how == "u":
-            (a.load_u8 if size == 1 else a.load_u16)(RAX, R14, -size, RDX)
-        else:
-            w = 1 if how == "s64" else 0
-            (a.load_s8 if size == 1 else a.load_s16)(RAX, R14, -size, w, RDX)
-        self.push_reg(RAX)
-
-    def store(self, size: int, offset: int) -> None:
-        a = self.a
-        self.pop_reg(RCX)  # the value
-        self.address(offset, size)
-        {1: a.store8, 2: a.store16, 4: a.store32, 8: a.store64}[size](R14, -size, RCX, RDX)
 
     def numeric(self, name: str) -> None:  # noqa: C901
         a = self.a
