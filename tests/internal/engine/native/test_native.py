@@ -486,3 +486,24 @@ def test_lazily_compiled_modules_pass_the_spec_scripts() -> None:
     passed, failed, failures = got
     assert failed == 0, failures
     assert passed > 2000
+
+
+@pytest.mark.parametrize("suite", ["v1", "v2"])
+def test_the_spec_suite_runs_natively(suite: str) -> None:
+    """The whole suite on the native engine (a child process): no failure,
+    and every function compiled natively but those with SIMD."""
+    r = subprocess.run(
+        [sys.executable, "-m", "tests.spectest", "--suite", suite, "--engine", "native"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=SRC.parent,
+        env={**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{SRC.parent}"},
+    )
+    if "not found" in r.stderr or "is not at" in r.stdout + r.stderr:
+        pytest.skip("the spec suite is not here")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    lines = r.stdout.strip().splitlines()
+    assert lines[-1].startswith(f"spectest {suite} native:") and " 0 failed" in lines[-1]
+    fell_back = int(lines[-2].split(",")[1].split()[0])
+    assert fell_back == 0 if suite == "v1" else fell_back > 0  # v2: SIMD only
