@@ -18,6 +18,7 @@ from typing import Any
 
 from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from ...wasm.callstack import HOST_FRAME, current
 from ...wasm.module import Module
 from ...wasm.store import ModuleInstance
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
@@ -79,6 +80,9 @@ _warned = False
 # Modules with this much code compile each function on its first call
 # (measured: benchmarks/README, "Large programs with the native engine").
 LAZY_NATIVE_BYTES = 256 * 1024
+# Native calls nested through Python in one thread (each leaves a gap of
+# the machine stack to the one it interrupted: well within its 4 MiB).
+MAX_NESTED = 5000
 _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
 _ICS_KEY = "\x00native inline caches"
 # The machine code's format in the disk cache: bumped whenever the encoder,
@@ -490,6 +494,16 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     def native_call(*args: Any) -> Any:
         th = thread_state()
         ctx = th.ctx
+        cst = None
+        if th.active:
+            # Entered again from Python inside a native call: this costs the
+            # thread's C stack (ctypes and Python frames) and the machine
+            # stack's gap: bounded, as host round trips are (wasm/callstack).
+            cst = current()
+            left = cst.left - HOST_FRAME
+            if left < 0 or th.active >= MAX_NESTED:
+                raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
+            cst.left = left
         base = th.vs_top
         if base + 8 * (nparams + nresults) > ctx[VS_LIMIT]:
             raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
@@ -525,6 +539,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             raise
         finally:
             th.active -= 1
+            if cst is not None:
+                cst.left += HOST_FRAME
             ctx[GLOBALS] = prev_globals
             ctx[ICS] = prev_ics
             ctx[MEM_OBJ] = prev_mem
