@@ -567,3 +567,29 @@ def test_two_instances_recursing_through_each_other_trap_cleanly() -> None:
         """
     )
     assert got == [100, "call stack exhausted", 50]
+
+
+def test_lazily_compiled_functions_round_trip_through_the_disk_cache(tmp_path: Path) -> None:
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import CompilationCache, Runtime, RuntimeConfig
+        wasm = wasmtime.wat2wasm('''(module
+          (func $sq (param i64) (result i64) (i64.mul (local.get 0) (local.get 0)))
+          (func (export "f") (param i64) (result i64) (i64.add (call $sq (local.get 0)) (i64.const 1)))
+          (func (export "unused") (result i32) (i32.const 7)))''')
+        out = []
+        for _ in range(3):
+            with Runtime(RuntimeConfig(engine="native",
+                                       compilation_cache=CompilationCache(DATA))) as rt:
+                cm = rt.compile_module(wasm)
+                r = rt.instantiate_module(cm).exported_function("f")(12)
+                code = cm._code
+                out.append([r, code.lazy, sorted(code.lazy_made), sorted(code.lazy_cached)])
+        print(json.dumps(out))
+        """,
+        env={"WASMZERO_NATIVE_LAZY": "1"},
+        data=str(tmp_path),
+    )
+    # first run compiles f and sq; later runs read both back, compile nothing
+    assert got == [[145, True, [0, 1], []], [145, True, [], [0, 1]], [145, True, [], [0, 1]]]
