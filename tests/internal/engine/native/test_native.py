@@ -507,3 +507,89 @@ def test_the_spec_suite_runs_natively(suite: str) -> None:
     assert lines[-1].startswith(f"spectest {suite} native:") and " 0 failed" in lines[-1]
     fell_back = int(lines[-2].split(",")[1].split()[0])
     assert fell_back == 0 if suite == "v1" else fell_back > 0  # v2: SIMD only
+
+
+def test_native_calls_nested_through_python_without_end_trap() -> None:
+    """Two modules calling each other through their imports (each call a
+    native exit and a nested entry) without end: a clean trap."""
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import Runtime, RuntimeConfig, Trap
+        rt = Runtime(RuntimeConfig(engine="native"))
+        rt.host_module("env").function("back", lambda x: ping(x), ["i32"], ["i32"]).instantiate()
+        a = rt.instantiate(wasmtime.wat2wasm('''(module
+          (import "env" "back" (func $back (param i32) (result i32)))
+          (func (export "ping") (param i32) (result i32)
+            (i32.add (call $back (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))'''))
+        ping = a.exported_function("ping")
+        out = []
+        try:
+            ping(0)
+        except Trap as e:
+            out.append(e.kind.value)
+        out.append(a.exported_function("ping") is not None)
+        print(json.dumps(out))
+        """
+    )
+    assert got == ["call stack exhausted", True]
+
+
+def test_two_instances_recursing_through_each_other_trap_cleanly() -> None:
+    """A calls B through a shared table, B calls A through its import: every
+    step is an exit and a nested native entry, with no API call between."""
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import ModuleConfig, Runtime, RuntimeConfig, Trap
+        rt = Runtime(RuntimeConfig(engine="native"))
+        a = rt.instantiate(wasmtime.wat2wasm('''(module
+          (type $t (func (param i32) (result i32)))
+          (table (export "tab") 1 funcref)
+          (func (export "a") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+              (else (i32.add (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1))
+                                            (i32.const 0)) (i32.const 1))))))'''),
+            ModuleConfig(name="A"))
+        rt.instantiate(wasmtime.wat2wasm('''(module
+          (import "A" "a" (func $a (param i32) (result i32)))
+          (import "A" "tab" (table 1 funcref))
+          (elem (i32.const 0) $b)
+          (func $b (param i32) (result i32) (call $a (local.get 0))))'''), ModuleConfig(name="B"))
+        f = a.exported_function("a")
+        out = [f(100)]
+        try:
+            f(1000000)
+        except Trap as e:
+            out.append(e.kind.value)
+        out.append(f(50))
+        print(json.dumps(out))
+        """
+    )
+    assert got == [100, "call stack exhausted", 50]
+
+
+def test_lazily_compiled_functions_round_trip_through_the_disk_cache(tmp_path: Path) -> None:
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import CompilationCache, Runtime, RuntimeConfig
+        wasm = wasmtime.wat2wasm('''(module
+          (func $sq (param i64) (result i64) (i64.mul (local.get 0) (local.get 0)))
+          (func (export "f") (param i64) (result i64) (i64.add (call $sq (local.get 0)) (i64.const 1)))
+          (func (export "unused") (result i32) (i32.const 7)))''')
+        out = []
+        for _ in range(3):
+            with Runtime(RuntimeConfig(engine="native",
+                                       compilation_cache=CompilationCache(DATA))) as rt:
+                cm = rt.compile_module(wasm)
+                r = rt.instantiate_module(cm).exported_function("f")(12)
+                code = cm._code
+                out.append([r, code.lazy, sorted(code.lazy_made), sorted(code.lazy_cached)])
+        print(json.dumps(out))
+        """,
+        env={"WASMZERO_NATIVE_LAZY": "1"},
+        data=str(tmp_path),
+    )
+    # first run compiles f and sq; later runs read both back, compile nothing
+    assert got == [[145, True, [0, 1], []], [145, True, [], [0, 1]], [145, True, [], [0, 1]]]

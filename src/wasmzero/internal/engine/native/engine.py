@@ -18,6 +18,7 @@ from typing import Any
 
 from ....errors import Trap, TrapKind
 from ...numeric.bits import f32_from_bits, f32_to_bits, f64_from_bits, f64_to_bits
+from ...wasm.callstack import HOST_FRAME, current
 from ...wasm.module import Module
 from ...wasm.store import ModuleInstance
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
@@ -79,6 +80,9 @@ _warned = False
 # Modules with this much code compile each function on its first call
 # (measured: benchmarks/README, "Large programs with the native engine").
 LAZY_NATIVE_BYTES = 256 * 1024
+# Native calls nested through Python in one thread (each leaves a gap of
+# the machine stack to the one it interrupted: well within its 4 MiB).
+MAX_NESTED = 5000
 _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code name)
 _ICS_KEY = "\x00native inline caches"
 # The machine code's format in the disk cache: bumped whenever the encoder,
@@ -148,6 +152,29 @@ def _owned_globals(
     return frozenset(owned)
 
 
+def _lazy_from_cache(
+    entry: Any, nfuncs: int
+) -> tuple[frozenset[int], dict[int, tuple[bytes, int]]] | None:
+    """A lazily compiled module's cached functions when the entry is ours,
+    for this CPU, and well formed; else None."""
+    if not (isinstance(entry, tuple) and len(entry) == 4):
+        return None
+    fmt, cpu, owned, funcs = entry
+    if fmt != _CACHE_FORMAT or cpu != _cpu_key() or not isinstance(funcs, dict):
+        return None
+    if not (isinstance(owned, tuple) and all(isinstance(k, int) for k in owned)):
+        return None
+    out: dict[int, tuple[bytes, int]] = {}
+    for i, v in funcs.items():
+        if not (isinstance(i, int) and 0 <= i < nfuncs and isinstance(v, tuple) and len(v) == 2):
+            return None
+        made, off = v
+        if not (isinstance(made, bytes) and isinstance(off, int) and 0 <= off < len(made)):
+            return None
+        out[i] = (made, off)
+    return frozenset(owned), out
+
+
 def _cpu_flags() -> set[str]:
     try:
         return set(Path("/proc/cpuinfo").read_text().split())
@@ -213,6 +240,11 @@ class NativeCode(CompiledCode):
         self.ftab: Any = None
         self.not_native: set[int] = set()
         self.buffers: list[CodeBuffer] = []
+        # The disk cache of a lazily compiled module: each function's code
+        # and entry offset (code of one function is position-independent).
+        self.lazy_cached: dict[int, tuple[bytes, int]] = {}
+        self.lazy_owned: frozenset[int] | None = None
+        self.lazy_made: dict[int, tuple[bytes, int]] = {}
         # The disk cache: machine code read back (checked), or to be stored.
         self.cached: tuple[bytes, dict[int, int], int, frozenset[int], int] | None = None
         self.made: bytes | None = None
@@ -222,9 +254,16 @@ class NativeCode(CompiledCode):
         super().preload(codes)
         self.cached = _from_cache(codes.get("native"), len(self.ctx.func_types))
         self.native_saved = self.cached is not None
+        got = _lazy_from_cache(codes.get("native-lazy"), len(self.ctx.func_types))
+        if got is not None:
+            self.lazy_owned, self.lazy_cached = got
 
     def unsaved(self) -> dict[Any, Any]:
         out: dict[Any, Any] = dict(super().unsaved())
+        if self.lazy and self.lazy_made:
+            # every function compiled so far (the entry is replaced whole)
+            funcs = {**self.lazy_cached, **self.lazy_made}
+            out["native-lazy"] = (_CACHE_FORMAT, _cpu_key(), tuple(sorted(self.owned)), funcs)
         if self.made is not None and not self.native_saved and self.entries is not None:
             base = self.buffer.addr if self.buffer is not None else 0
             offsets = tuple((i, a - base) for i, a in self.entries.items())
@@ -236,6 +275,9 @@ class NativeCode(CompiledCode):
         super().mark_saved(codes)
         if "native" in codes:
             self.native_saved = True
+        if "native-lazy" in codes:
+            self.lazy_cached.update(self.lazy_made)
+            self.lazy_made = {}
 
     def compile_native(self) -> dict[int, int]:
         entries = self.entries
@@ -328,13 +370,19 @@ class NativeCode(CompiledCode):
                 self.not_native.add(index)
                 self.fallbacks += 1
                 return None
-            a, lab = Asm(), Label()
-            FunctionCompiler(
-                a, self.module, ctx.func_types, index, lab, {}, self.owned, None, lazy=True
-            ).compile()
-            buf = CodeBuffer(a.finish())
+            cached = self.lazy_cached.get(index) if self.lazy_owned == self.owned else None
+            if cached is not None:
+                made, entry = cached
+            else:
+                a, lab = Asm(), Label()
+                FunctionCompiler(
+                    a, self.module, ctx.func_types, index, lab, {}, self.owned, None, lazy=True
+                ).compile()
+                made, entry = a.finish(), lab.pos
+                self.lazy_made[index] = (made, entry)
+            buf = CodeBuffer(made)
             self.buffers.append(buf)
-            addr = buf.addr + lab.pos
+            addr = buf.addr + entry
             self.entries[index] = addr  # type: ignore[index]
             self.ftab[index] = addr
             return addr
@@ -490,6 +538,16 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     def native_call(*args: Any) -> Any:
         th = thread_state()
         ctx = th.ctx
+        cst = None
+        if th.active:
+            # Entered again from Python inside a native call: this costs the
+            # thread's C stack (ctypes and Python frames) and the machine
+            # stack's gap: bounded, as host round trips are (wasm/callstack).
+            cst = current()
+            left = cst.left - HOST_FRAME
+            if left < 0 or th.active >= MAX_NESTED:
+                raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
+            cst.left = left
         base = th.vs_top
         if base + 8 * (nparams + nresults) > ctx[VS_LIMIT]:
             raise Trap(TrapKind.CALL_STACK_EXHAUSTED)
@@ -525,6 +583,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             raise
         finally:
             th.active -= 1
+            if cst is not None:
+                cst.left += HOST_FRAME
             ctx[GLOBALS] = prev_globals
             ctx[ICS] = prev_ics
             ctx[MEM_OBJ] = prev_mem
