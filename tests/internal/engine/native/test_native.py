@@ -593,3 +593,25 @@ def test_lazily_compiled_functions_round_trip_through_the_disk_cache(tmp_path: P
     )
     # first run compiles f and sq; later runs read both back, compile nothing
     assert got == [[145, True, [0, 1], []], [145, True, [], [0, 1]], [145, True, [], [0, 1]]]
+
+
+def test_the_expression_fuzzers_modules_agree_with_wasmtime() -> None:
+    """The compiler's differential fuzzer of integer expressions
+    (test_expr_fuzz), its modules run natively against wasmtime."""
+    from ..test_expr_fuzz import _ARGS, _module
+
+    rnd = random.Random(20261205)
+    mods = [wasmtime.wat2wasm(_module(rnd.getrandbits(32))) for _ in range(150)]
+    calls = [(n, [a, b]) for n in ("f32", "f64", "m") for a, b in _ARGS]
+    got = _child(
+        RUN + "print(json.dumps([outcomes(bytes.fromhex(m), DATA[1])[0] for m in DATA[0]]))",
+        data=[[m.hex() for m in mods], calls],
+    )
+    engine = wasmtime.Engine()
+    for wasm, outs in zip(mods, got, strict=True):
+        store = wasmtime.Store(engine)
+        ex = wasmtime.Instance(store, wasmtime.Module(engine, wasm), []).exports(store)
+        for (name, (a, b)), out in zip(calls, outs, strict=True):
+            sa = a - (1 << 32) if a >= 1 << 31 else a
+            sb = b - (1 << 64) if b >= 1 << 63 else b
+            assert out == ["ok", ex[name](store, sa, sb)], (name, a, b)
