@@ -64,7 +64,7 @@ from .memory import T_OOB as _MEMORY_OOB
 
 # Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
 EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
-EXIT_GROW, EXIT_FILL, EXIT_COPY, EXIT_YIELD, EXIT_HELPER = 5, 6, 7, 8, 9
+EXIT_GROW, EXIT_YIELD, EXIT_HELPER = 5, 8, 9  # (6 and 7 were memory.fill/copy: native now)
 # Instructions run by Python at an exit (EXIT_HELPER, EXIT_A = the index
 # here, EXIT_B = the immediate): (operands, results).
 HELPERS = {

@@ -28,8 +28,6 @@ from .asm import Asm, Label
 from .compile import (
     EXIT_CALL,
     EXIT_CALL_INDIRECT,
-    EXIT_COPY,
-    EXIT_FILL,
     EXIT_GLOBAL_GET,
     EXIT_GLOBAL_SET,
     EXIT_GROW,
@@ -523,10 +521,6 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
                 _helper(ns, HELPER_NAMES[ctx[EXIT_A]], ctx[EXIT_B], slots, top)
             elif exit_code == EXIT_GROW:
                 slots[top - 1] = ns["_grow"](slots[top - 1]) & 0xFFFFFFFF
-            elif exit_code == EXIT_FILL:
-                ns["_mfill"](slots[top - 3], slots[top - 2], slots[top - 1])
-            elif exit_code == EXIT_COPY:
-                ns["_mcopy"](slots[top - 3], slots[top - 2], slots[top - 1])
             else:  # pragma: no cover - the compiler emits no other code
                 raise AssertionError(f"unknown native exit {exit_code}")
         finally:
