@@ -18,7 +18,7 @@ from wasmzero.imports import wasi_snapshot_preview1 as wasi
 
 DATA = Path(__file__).parent / "testdata"
 SJLJ = (DATA / "sjlj.wasm").read_bytes()
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 
 
 def _run(engine: str, *args: str) -> str:
