@@ -1,6 +1,6 @@
 """What stopping costs: the corpus programs' compute (fib, sieve) and a
-python->wasm call, in a plain runtime, an interruptible one, and under a
-deadline (interleaved, in process).
+python->wasm call, in a plain runtime, an interruptible one, under a
+deadline, and metering fuel (interleaved, in process).
 
     python benchmarks/bench_limits.py [-n 5]
 """
@@ -37,6 +37,7 @@ def main() -> None:
         "plain": (RuntimeConfig(), False),
         "interruptible": (RuntimeConfig(interruptible=True), False),
         "deadline": (RuntimeConfig(interruptible=True), True),
+        "fuel": (RuntimeConfig(fuel=10**15), False),
     }
     mods = {}
     for name, (cfg, _) in setups.items():

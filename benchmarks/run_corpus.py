@@ -8,7 +8,7 @@ and a JSON file keeps every time.
 Sizes are raised from the shared defaults (calibrated for pwasm's default
 mode) so that wasmzero runs each program for about 1-3 s.
 
-    python benchmarks/run_corpus.py [-n 5] [--bench fib,vm] [--json FILE]
+    python benchmarks/run_corpus.py [-n 5] [--bench fib,vm] [--json FILE] [--native]
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ SIZES = {
 
 # Cold: no cache, every process decodes, validates and translates.
 WASMZERO = "wasmzero={python} -m wasmzero run --no-cache --mount {data}:/data {wasm} {args}"
+# The native engine (issue 25), cold: its machine code is made in each process.
+WASMZERO_NATIVE = (
+    "wasmzero-native={python} -m wasmzero run --no-cache --engine native --mount {data}:/data "
+    "{wasm} {args}"
+)
 # Warm: the command line's default behaviour after a first run (a cache
 # filled beforehand, untimed, like the shared runner's pwasm-cached).
 WASMZERO_CACHED = (
@@ -52,6 +57,7 @@ def main() -> int:
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results-corpus.json"))
     ap.add_argument("--no-peers", action="store_true", help="wasmzero (and wasmtime) only")
     ap.add_argument("--no-cached", action="store_true", help="skip the warm-cache row")
+    ap.add_argument("--native", action="store_true", help="add wasmzero --engine native (cold)")
     args = ap.parse_args()
     if not (BENCH / "run.py").exists():
         print(f"the shared corpus is not at {BENCH}", file=sys.stderr)
@@ -63,6 +69,8 @@ def main() -> int:
         peers.append("pwasm-compile")
     cmd = [sys.executable, str(BENCH / "run.py"), "-n", str(args.n), "--json", args.json]
     cmd += ["--runtimes", ",".join(peers) if peers else "none", "--runtime", WASMZERO]
+    if args.native:
+        cmd += ["--runtime", WASMZERO_NATIVE]
     if not args.no_cached:
         cache = tempfile.mkdtemp(prefix="wasmzero-bench-cache-")
         for wasm in sorted((BENCH / "wasm").glob("*.wasm")):

@@ -10,7 +10,7 @@ import wasmtime
 
 from wasmzero import ExitError, Runtime, i32
 
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 
 
 def wat(text: str) -> bytes:
@@ -45,7 +45,7 @@ def _host(rt: Runtime, g: object = -1, result: object = 5, raw_result: object = 
     return b.instantiate()
 
 
-@pytest.mark.parametrize("engine", ["compiler", "interpreter"])
+@pytest.mark.parametrize("engine", ["compiler", "interpreter", "native"])
 def test_host_values_are_checked_and_wrapped(engine: str) -> None:
     from wasmzero import RuntimeConfig
 

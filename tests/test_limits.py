@@ -13,7 +13,7 @@ import wasmtime
 from wasmzero import ExitError, ModuleConfig, Runtime, RuntimeConfig, Trap, TrapKind
 from wasmzero.imports import wasi_snapshot_preview1 as wasi
 
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 
 SPIN = wasmtime.wat2wasm(
     """(module

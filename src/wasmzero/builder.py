@@ -258,14 +258,40 @@ class HostModuleBuilder:
             takes_module, _, _, sig_names = _signature_of_lenient(fn, self._runtime._module_type)
         ft = FuncType(_types(params, name), _types(results, name))
         call = _raw_adapter(fn, ft, takes_module) if raw else _typed_adapter(fn, ft, takes_module)
-        idx = len(self._inst.functions)
-        if takes_module:
-            fi = FunctionInstance(ft, _unbound, self._inst, idx, True)
-            fi.bind = call
-        else:
-            fi = FunctionInstance(ft, call(None), self._inst, idx, True)
-        self._inst.functions.append(fi)
         pnames = tuple(param_names) if param_names is not None else tuple(sig_names)
+        if takes_module:
+            return self._add_function(name, ft, _unbound, call, pnames, result_names)
+        return self._add_function(name, ft, call(None), None, pnames, result_names)
+
+    def _function_binder(
+        self,
+        name: str,
+        binder: Callable[[ModuleInstance], Callable[..., Any]],
+        params: Sequence[Any],
+        results: Sequence[Any],
+        param_names: Sequence[str],
+    ) -> HostModuleBuilder:
+        """Export a host function made for each importing instance by
+        ``binder(importer)`` at link time, in the engines' own calling
+        convention (raw arguments by position; None, the raw result or a
+        tuple of them), unchecked: for wasmzero's own host modules' hottest
+        functions (Emscripten's invoke_*), not a public API."""
+        ft = FuncType(_types(params, name), _types(results, name))
+        return self._add_function(name, ft, _unbound, binder, tuple(param_names), None)
+
+    def _add_function(
+        self,
+        name: str,
+        ft: FuncType,
+        fn: Callable[..., Any],
+        bind: Callable[[ModuleInstance], Callable[..., Any]] | None,
+        pnames: tuple[str, ...],
+        result_names: Sequence[str] | None,
+    ) -> HostModuleBuilder:
+        idx = len(self._inst.functions)
+        fi = FunctionInstance(ft, fn, self._inst, idx, True)
+        fi.bind = bind
+        self._inst.functions.append(fi)
         if len(pnames) != len(ft.params):
             pnames = ("",) * len(ft.params)
         rnames = tuple(result_names) if result_names is not None else ("",) * len(ft.results)

@@ -149,6 +149,30 @@ def _parse_env(spec: str) -> tuple[str, str]:
     return key, value
 
 
+def _parse_fuel(spec: str) -> int:
+    try:
+        units = int(spec)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid fuel {spec!r}: not an integer") from None
+    if units < 0:
+        raise argparse.ArgumentTypeError(f"invalid fuel {spec!r}: expected units >= 0")
+    return units
+
+
+def _parse_tier(spec: str) -> int | None:
+    if spec == "none":
+        return None
+    try:
+        calls = int(spec)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid tier threshold {spec!r}: not an integer or 'none'"
+        ) from None
+    if calls < 0:
+        raise argparse.ArgumentTypeError(f"invalid tier threshold {spec!r}: expected >= 0")
+    return calls
+
+
 def _parse_timeout(spec: str) -> float:
     """A positive, finite number of seconds."""
     try:
@@ -184,7 +208,7 @@ def _parse_scopes(spec: str) -> str:
 
 def _runtime(args: argparse.Namespace) -> Any:
     from .cache import CompilationCache
-    from .config import RuntimeConfig
+    from .config import TIER_THRESHOLD, RuntimeConfig
     from .runtime import Runtime
 
     directory = _cache_dir(args)
@@ -209,6 +233,8 @@ def _runtime(args: argparse.Namespace) -> Any:
             compilation_cache=cache,
             interruptible=interruptible,
             listener_factory=factory,
+            fuel=getattr(args, "fuel", None),
+            tier_threshold=getattr(args, "tier_threshold", TIER_THRESHOLD),
         )
     )
 
@@ -254,6 +280,9 @@ def _run(args: argparse.Namespace) -> int:
     rt = _runtime(args)
     try:
         compiled = rt.compile_module(data)
+        # The module keeps what it needs (its buffer, if its bodies are
+        # lazy); the file's bytes are not held for the whole run.
+        del data
         imported = {d.import_[0] for d in compiled.imported_functions if d.import_}
         if wasi.MODULE_NAME in imported:
             wasi.instantiate(rt)
@@ -265,6 +294,9 @@ def _run(args: argparse.Namespace) -> int:
             with limit:
                 _start(rt, compiled, config, args, program_args, gojs)
         except Trap as e:
+            if e.kind is TrapKind.OUT_OF_FUEL:
+                print(f"error: {args.file}: out of fuel ({args.fuel} units)", file=sys.stderr)
+                return EXIT_ERROR
             if e.kind is not TrapKind.DEADLINE_EXCEEDED:
                 raise
             print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
@@ -287,10 +319,29 @@ def _toolchain_hosts(rt: Any, compiled: Any) -> None:
     env = {d.import_[1] for d in compiled.imported_functions if d.import_ and d.import_[0] == "env"}
     if not env:
         return
-    if any(n.startswith("invoke_") or n.startswith("_emscripten") for n in env):
+    if any(_is_emscripten_import(n) for n in env):
         emscripten.instantiate_for_module(rt, compiled)
     elif env <= {"abort", "trace", "seed"}:
         assemblyscript.instantiate(rt, trace="stderr")
+
+
+def _emscripten_main(compiled: Any) -> bool:
+    """An Emscripten program built for JavaScript: no ``_start`` but a
+    ``main`` (and ``__wasm_call_ctors``), and imports of ``invoke_*`` or
+    the exception runtime from ``env``."""
+    exports = compiled.exported_functions
+    if "_start" in exports or "__wasm_call_ctors" not in exports:
+        return False
+    if "main" not in exports and "__main_argc_argv" not in exports:
+        return False
+    return any(
+        d.import_ and d.import_[0] == "env" and _is_emscripten_import(d.import_[1])
+        for d in compiled.imported_functions
+    )
+
+
+def _is_emscripten_import(name: str) -> bool:
+    return name.startswith(("invoke_", "_emscripten", "__cxa_", "emscripten_"))
 
 
 def _start(
@@ -311,6 +362,13 @@ def _start(
         module = rt.instantiate_module(compiled, config)
         if args.invoke is not None:
             _invoke(module, args.invoke, program_args)
+        elif _emscripten_main(compiled):
+            # Built for JavaScript: its .js file would call main.
+            from .imports import emscripten
+
+            status = emscripten.call_main(module)
+            if status:
+                raise ExitError(status)
 
 
 class _StdoutClosed(BaseException):
@@ -495,6 +553,12 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument(
         "--timeout", type=_parse_timeout, metavar="SECONDS", help="stop the guest after"
     )
+    p_run.add_argument(
+        "--fuel",
+        type=_parse_fuel,
+        metavar="UNITS",
+        help="stop the guest after this many function entries and loop iterations",
+    )
     p_run.add_argument("--argv0", metavar="NAME", help="argv[0] seen by the guest (default: FILE)")
     p_run.add_argument(
         "--invoke",
@@ -505,6 +569,14 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
     p_run.add_argument("--no-cache", action="store_true", help="do not use a compilation cache")
     p_run.add_argument("--engine", default="compiler", choices=available_engines())
+    p_run.add_argument(
+        "--tier-threshold",
+        type=_parse_tier,
+        default=argparse.SUPPRESS,
+        metavar="N|none",
+        help="calls and loop iterations a function runs interpreted before it is translated "
+        "(0: at its first call; none: never; default: RuntimeConfig's)",
+    )
     p_run.add_argument("file", metavar="FILE", help="a .wasm file")
     p_run.add_argument(
         "args",

@@ -14,6 +14,10 @@ from .api import CoreFeatures
 from .cache import CompilationCache
 from .internal.record import record, replace_fields
 
+#: The default ``RuntimeConfig.tier_threshold`` (chosen by measurement:
+#: benchmarks/README.md, "Tiering").
+TIER_THRESHOLD = 0
+
 __all__ = ["RuntimeConfig", "ModuleConfig", "Mount"]
 
 
@@ -74,6 +78,20 @@ class RuntimeConfig:
             :mod:`wasmzero.experimental`). None: no listeners, no cost.
         table_limit_elements: the most elements any table may have
             (instantiation beyond it fails, ``table.grow`` returns -1).
+        tier_threshold: the compiler engine's tiering: how many calls a
+            function, and how many iterations each of its loops, run in the
+            interpreter before being translated to Python (a hot loop of a
+            running call continues translated: on-stack replacement). 0:
+            translate each function at its first call; None: never
+            translate (interpret all). Translations read from the
+            compilation cache run at once. Ignored by the interpreter
+            engine.
+        fuel: meter each module instance's work: the units each instance
+            starts with (``Module.fuel`` reads and refills them), one unit
+            charged per function entry and per loop iteration (a loop
+            header reached), the same count in both engines; a call that
+            spends the last unit stops with ``Trap(OUT_OF_FUEL)``. None
+            (default): no metering, and no charges in the code.
     """
 
     engine: str = "compiler"
@@ -87,6 +105,8 @@ class RuntimeConfig:
     interruptible: bool = False
     call_timeout: float | None = None
     table_limit_elements: int = 10_000_000
+    fuel: int | None = None
+    tier_threshold: int | None = TIER_THRESHOLD
     listener_factory: Callable[[str, Any], Any] | None = None
 
     def replace(self, **changes: Any) -> RuntimeConfig:
@@ -94,6 +114,12 @@ class RuntimeConfig:
         return replace_fields(self, **changes)
 
     def __post_init__(self) -> None:
+        t = self.tier_threshold
+        if t is not None and (isinstance(t, bool) or not isinstance(t, int) or t < 0):
+            raise ValueError(f"tier_threshold must be None or an int >= 0, got {t!r}")
+        fuel = self.fuel
+        if fuel is not None and (isinstance(fuel, bool) or not isinstance(fuel, int) or fuel < 0):
+            raise ValueError(f"fuel must be None or an int >= 0, got {self.fuel!r}")
         if self.call_timeout is not None and not self.call_timeout > 0:
             raise ValueError(f"call_timeout must be None or > 0, got {self.call_timeout!r}")
         if not 0 <= self.table_limit_elements <= 0xFFFFFFFF:

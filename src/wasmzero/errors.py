@@ -108,6 +108,8 @@ class TrapKind(Enum):
     #: The call ran past its deadline (``RuntimeConfig.call_timeout`` or
     #: ``Runtime.deadline``).
     DEADLINE_EXCEEDED = "deadline exceeded"
+    #: The module's fuel ran out (``RuntimeConfig.fuel``, ``Module.fuel``).
+    OUT_OF_FUEL = "out of fuel"
 
 
 class Trap(WasmError):

@@ -19,6 +19,7 @@ from .api import CoreFeatures, FunctionDefinition, MemoryDefinition
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ExitError, InstantiationError
 from .internal.engine import ENGINES
+from .internal.engine.limits import Fuel, TranslateOptions
 from .internal.interrupt import ActiveCalls, closed_error, deadline
 from .internal.printable import printable
 from .internal.sys import SysContext
@@ -103,7 +104,7 @@ class CompiledModule:
         empty unless ``RuntimeConfig(custom_sections=True)``."""
         if not self._keep_custom:
             return {}
-        return {c.name: c.data for c in self._module.custom_sections}
+        return {c.name: bytes(c.data) for c in self._module.custom_sections}
 
     def close(self) -> None:
         """Release nothing that instances need; further instantiation is
@@ -432,6 +433,12 @@ class Module:
         inst = self._inst
         return inst.name or inst.module_name or ""
 
+    @property
+    def fuel(self) -> Fuel | None:
+        """Its fuel meter when the runtime meters fuel (``RuntimeConfig.fuel``),
+        else None: ``remaining``, ``consumed``, ``set(n)`` and ``add(n)``."""
+        return self._inst.fuel
+
     def _export(self, name: str, kind: int) -> Any:
         e = self._inst.exports.get(name)
         if e is None or e[0] != kind:
@@ -520,6 +527,8 @@ class Runtime:
         self._persist: dict[str, tuple[Any, _Module, Any]] = {}
         self._aliases: dict[str, ModuleInstance] = {}
         self._closed_with: int | None = None  # the exit code once closed
+        # What translated code includes beyond the semantics (fuel charges).
+        self._options = TranslateOptions(fuel=self.config.fuel is not None)
         # Running calls, tracked only when they may be stopped.
         cfg = self.config
         self._calls = (
@@ -565,10 +574,13 @@ class Runtime:
         data = bytes(data)
         cache = config.compilation_cache
         lazy = config.lazy_validation
+        options = self._options
         if cache is None:
             module = _decode_and_validate(data, features, lazy)
-            return CompiledModule(module, self._engine.compile(module), config.custom_sections)
-        key = cache.key(data, features, f"{config.engine}/lazy={lazy}")
+            return CompiledModule(
+                module, self._engine.compile(module, options), config.custom_sections
+            )
+        key = cache.key(data, features, f"{config.engine}/lazy={lazy}{options.key()}")
         entry = cache.get(key)
         if entry is None:
             stored = cache.load_code(key)
@@ -578,7 +590,7 @@ class Runtime:
             # translation of those functions.
             restored = module_from_data(stored.get("module")) if stored is not None else None
             module = restored or _decode_and_validate(data, features, lazy)
-            code = self._engine.compile(module)
+            code = self._engine.compile(module, options)
             if stored is not None:
                 code.preload(stored)
             entry = cache.put(key, (module, code))
@@ -616,8 +628,11 @@ class Runtime:
         module = compiled._module
         inst = ModuleInstance(name)
         inst.max_call_depth = self.config.max_call_depth
+        inst.tier_threshold = self.config.tier_threshold
         inst.calls = self._calls
         inst.table_limit = self.config.table_limit_elements
+        if self.config.fuel is not None:
+            inst.fuel = Fuel(self.config.fuel)
         if compiled.closed:
             raise InstantiationError("the compiled module is closed")
         inst.sys = SysContext(config)

@@ -1,4 +1,6 @@
-"""Function listeners and the logging listener (issue 19), on both engines."""
+"""Function listeners and the logging listener (issue 19), on every engine
+(the native engine runs an instance with listeners as the compiler engine
+does)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from wasmzero.experimental import FunctionListener, ListenerError, multi_factory
 from wasmzero.experimental.logging import LoggingListenerFactory
 from wasmzero.imports import wasi_snapshot_preview1 as wasi
 
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 ROOT = Path(__file__).resolve().parents[2]
 HELLO = (ROOT / "examples" / "hello.wasm").read_bytes()
 GOLDEN = Path(__file__).parent / "testdata" / "hello.log"

@@ -1,4 +1,5 @@
-"""``python -m tests.fuzz [--minutes N] [--seed S] [--mode both|mutate|diff]``:
+"""``python -m tests.fuzz [--minutes N] [--seed S] [--mode both|mutate|diff]
+[--engines compiler,interpreter,native]``:
 fuzz wasmzero for N minutes (default 1); findings are saved under
 tests/fuzz/corpus/ and listed at the end; exit status 1 when there are any."""
 
@@ -17,6 +18,9 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=None, help="default: random (printed)")
     p.add_argument("--mode", choices=("both", "mutate", "diff"), default="both")
     p.add_argument("--no-save", action="store_true", help="report findings without saving")
+    p.add_argument(
+        "--engines", default="compiler,interpreter,native", help="engines for mutated modules"
+    )
     args = p.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     print(f"fuzz: seed {seed}, {args.minutes} minutes, mode {args.mode}", flush=True)
@@ -24,6 +28,7 @@ def main() -> int:
         seed,
         seconds=args.minutes * 60,
         mode=args.mode,
+        engines=tuple(e for e in args.engines.split(",") if e),
         save_to=None if args.no_save else CORPUS,
         log=sys.stdout,
     )

@@ -274,7 +274,7 @@ def run(
     cases: int | None = None,
     diff_cases: int | None = None,
     mode: str = "both",
-    engines: tuple[str, ...] = ("compiler", "interpreter"),
+    engines: tuple[str, ...] = ("compiler", "interpreter", "native"),
     save_to: Path | None = CORPUS,
     log: Any = None,
 ) -> Report:
@@ -333,7 +333,7 @@ def replay(path: Path) -> dict[str, Any]:
             return worker.run({"kind": "diff", "wat": path.read_text()}, 120.0)
         answers = [
             worker.run({"kind": "module", "hex": path.read_bytes().hex(), "engine": engine})
-            for engine in ("compiler", "interpreter")
+            for engine in ("compiler", "interpreter", "native")
         ]
         bad = [a for a in answers if a["status"] != "ok"]
         return bad[0] if bad else answers[0]

@@ -1,6 +1,7 @@
 """The fuzz harness in CI: every saved finding replayed, and a short seeded
-slice of both modes (mutated modules through the whole pipeline on both
-engines; random valid modules on every engine against wasmtime)."""
+slice of both modes (mutated modules through the whole pipeline on every
+engine, native included; random valid modules on every engine against
+wasmtime)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def test_seeded_slice() -> None:
     disagreement."""
     report = run(seed=20261205, cases=3000, diff_cases=100, save_to=None)
     assert report.cases == 3000 and report.diff_cases == 100
+    assert not report.findings, report.findings[0]
+
+
+def test_seeded_slice_native() -> None:
+    """Mutated modules through the native engine only: a crash of the
+    worker process (a segfault) is a finding."""
+    report = run(seed=5252, cases=1500, diff_cases=50, engines=("native",), save_to=None)
+    assert report.cases == 1500
     assert not report.findings, report.findings[0]
 
 

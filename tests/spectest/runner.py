@@ -42,16 +42,17 @@ class Result:
     failures: list[str] = field(default_factory=list)
     # (line, results) of every action performed, for comparing engines.
     values: list[tuple[int, list[Any]]] = field(default_factory=list)
-    # Native engine: functions compiled to machine code / run in the compiler engine.
+    # The native engine: defined functions compiled natively / run by the
+    # compiler engine instead (counted once native code was made).
     native: int = 0
-    fallbacks: int = 0
+    fell_back: int = 0
 
     def add(self, other: Result) -> None:
-        self.native += other.native
-        self.fallbacks += other.fallbacks
         self.passed += other.passed
         self.failed += other.failed
         self.skipped += other.skipped
+        self.native += other.native
+        self.fell_back += other.fell_back
 
 
 class ExternRef:
@@ -192,11 +193,13 @@ def spectest_module(rt: Runtime) -> None:
 
 
 class ScriptRunner:
-    def __init__(self, suite: str, name: str, engine: str) -> None:
+    def __init__(
+        self, suite: str, name: str, engine: str, options: dict[str, Any] | None = None
+    ) -> None:
         self.suite = suite
         self.name = name
         self.dir = SPECTEST / suite
-        self.config = RuntimeConfig(engine=engine, features=FEATURES[suite])
+        self.config = RuntimeConfig(engine=engine, features=FEATURES[suite], **(options or {}))
         self.rt = Runtime(self.config)
         spectest_module(self.rt)
         self.modules: dict[str, Any] = {}
@@ -211,7 +214,12 @@ class ScriptRunner:
 
     def instantiate(self, filename: str) -> Any:
         compiled = self.rt.compile_module(self.load(filename))
-        return self.rt.instantiate_module(compiled, ModuleConfig(name="", start_functions=()))
+        inst = self.rt.instantiate_module(compiled, ModuleConfig(name="", start_functions=()))
+        code = compiled._code
+        if hasattr(code, "compile_native"):  # the native engine
+            self.result.native += len(code.compile_native())
+            self.result.fell_back += code.fallbacks
+        return inst
 
     def module_of(self, action: dict[str, Any]) -> Any:
         name = action.get("module")
@@ -329,13 +337,10 @@ def run_script(
     engine: str = "compiler",
     verbose: bool = False,
     out: TextIO | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Result:
-    runner = ScriptRunner(suite, name, engine)
-    res = runner.run(verbose, out)
-    counts = getattr(runner.rt._engine, "counts", None)
-    if counts is not None:
-        res.native, res.fallbacks = counts()
-    return res
+    """Run one script; ``options``: more RuntimeConfig fields."""
+    return ScriptRunner(suite, name, engine, options).run(verbose, out)
 
 
 def run_suite(
@@ -344,24 +349,26 @@ def run_suite(
     only: list[str] | None = None,
     verbose: bool = False,
     out: TextIO = sys.stdout,
+    options: dict[str, Any] | None = None,
 ) -> Result:
     total = Result()
     for name in only or scripts(suite):
         try:
-            res = run_script(suite, name, engine, verbose, out)
+            res = run_script(suite, name, engine, verbose, out, options)
         except Exception as e:  # noqa: BLE001 - a broken script is a failure
             res = Result(name, failed=1, failures=[f"{name}: runner error {e!r}"])
         total.add(res)
         print(f"{name}: {res.passed} passed, {res.failed} failed, {res.skipped} skipped", file=out)
         out.flush()
-    if engine == "native":
+    if total.native or total.fell_back:
         print(
-            f"native: {total.native} functions compiled to machine code, "
-            f"{total.fallbacks} fell back to the compiler engine",
+            f"native functions: {total.native} compiled natively, {total.fell_back} fell back "
+            "to the compiler engine",
             file=out,
         )
     print(
-        f"spectest {suite} {engine}: {total.passed} passed, {total.failed} failed, "
+        f"spectest {suite} {engine}{''.join(f' {k}={v}' for k, v in (options or {}).items())}: "
+        f"{total.passed} passed, {total.failed} failed, "
         f"{total.skipped} skipped",
         file=out,
     )

@@ -1,4 +1,4 @@
-"""Both engines give the same wasm stack trace for every trap of the spec
+"""Every engine gives the same wasm stack trace for every trap of the spec
 suite's trapping scripts (issue 21 item 3)."""
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ class _Recorder(ScriptRunner):
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_same_trap_traces_on_both_engines(script: str) -> None:
     traces = {}
-    for engine in ("compiler", "interpreter"):
+    for engine in ("compiler", "interpreter", "native"):
         r = _Recorder("v2", script, engine)
         r.run()
         traces[engine] = r.traces
     assert traces["compiler"], "the script has traps"
     assert all(stack for _, _, stack in traces["compiler"])
     assert traces["interpreter"] == traces["compiler"]
+    assert traces["native"] == traces["compiler"]

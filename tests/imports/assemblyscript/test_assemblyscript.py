@@ -12,7 +12,7 @@ from wasmzero import ExitError, ModuleConfig, Runtime, RuntimeConfig
 from wasmzero.imports import assemblyscript
 
 WASM = (Path(__file__).parent / "testdata" / "program.wasm").read_bytes()
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 
 
 def _run(engine: str, **host):  # noqa: ANN003, ANN202

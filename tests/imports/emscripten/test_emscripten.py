@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from wasmzero import ExitError, LinkError, ModuleConfig, Runtime, RuntimeConfig
+from wasmzero import ExitError, LinkError, ModuleConfig, Runtime, RuntimeConfig, Trap
 from wasmzero.imports import emscripten
 from wasmzero.imports import wasi_snapshot_preview1 as wasi
 
 DATA = Path(__file__).parent / "testdata"
 SJLJ = (DATA / "sjlj.wasm").read_bytes()
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 
 
 def _run(engine: str, *args: str) -> str:
@@ -99,3 +99,51 @@ def test_cli_provides_env_for_emscripten_programs() -> None:
         timeout=120,
     )
     assert (r.returncode, r.stdout) == (0, b"total 162 calls 20\n"), r.stderr
+
+
+_TRAMPOLINE = """
+  (import "env" "invoke_ii" (func $inv (param i32 i32) (result i32)))
+  (import "env" "_emscripten_throw_longjmp" (func $jmp))
+  (table 3 funcref) (elem (i32.const 0) $rec $other)
+  (global $sp (mut i32) (i32.const 0)) (global $threw (mut i32) (i32.const 0))
+  (func $rec (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (call $jmp) (i32.const 7))
+      (else (i32.add (i32.const 1)
+        (call $inv (i32.const 0) (i32.sub (local.get 0) (i32.const 1)))))))
+  (func $other (param i64) (result i32) (i32.const 0))
+  (func (export "invoke") (param i32 i32) (result i32) (call $inv (local.get 0) (local.get 1)))
+  (func (export "threw") (result i32) (global.get $threw))
+  (func (export "stackSave") (result i32) (global.get $sp))
+  (func (export "stackRestore") (param i32) (global.set $sp (local.get 0)))
+  (func (export "setThrew") (param i32 i32) (global.set $threw (local.get 0)))
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_invoke_checks_the_table_entry_as_call_indirect(engine: str) -> None:
+    with Runtime(RuntimeConfig(engine=engine)) as rt:
+        compiled = rt.compile_module(_wat(_TRAMPOLINE))
+        emscripten.instantiate_for_module(rt, compiled)
+        invoke = rt.instantiate_module(compiled).exported_function("invoke")
+        for index, kind in (
+            (3, "undefined element"),
+            (2, "uninitialized element"),
+            (1, "indirect call type mismatch"),
+        ):
+            with pytest.raises(Trap, match=kind):
+                invoke(index, 1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deep_recursion_through_invoke_is_a_trap_not_a_crash(engine: str) -> None:
+    # $rec calls itself through invoke_ii; at the bottom it longjmps, which
+    # the innermost invoke_ii catches (0, plus one per level above it).
+    with Runtime(RuntimeConfig(engine=engine)) as rt:
+        compiled = rt.compile_module(_wat(_TRAMPOLINE))
+        emscripten.instantiate_for_module(rt, compiled)
+        mod = rt.instantiate_module(compiled)
+        invoke = mod.exported_function("invoke")
+        assert invoke(0, 1000) == 1000 and mod.exported_function("threw")() == 1
+        with pytest.raises(Trap, match="call stack exhausted"):
+            invoke(0, 1_000_000)
+        assert invoke(0, 50) == 50  # still usable

@@ -69,7 +69,7 @@ class _Guest:
         return status, out, err
 
 
-@pytest.mark.parametrize("engine", ["compiler", "interpreter"])
+@pytest.mark.parametrize("engine", ["compiler", "interpreter", "native"])
 def test_micropython_runs_a_script_with_exceptions(engine: str) -> None:
     g = _Guest(engine)
     status, out, err = g.exec(SCRIPT)

@@ -18,7 +18,7 @@ WASM = HERE / "testdata" / "gotest.wasm"
 ROOT = HERE.parents[2]
 
 
-@pytest.fixture(scope="module", params=["compiler", "interpreter"])
+@pytest.fixture(scope="module", params=["compiler", "interpreter", "native"])
 def compiled(request: pytest.FixtureRequest):  # noqa: ANN201
     # One runtime and compiled module per engine: translated code is reused
     # by every test's instance.

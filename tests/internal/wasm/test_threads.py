@@ -93,7 +93,7 @@ def _hammer(engine: str) -> None:
         assert again.exported_function("down")(10) == 10
 
 
-@pytest.mark.parametrize("engine", ["compiler", "interpreter"])
+@pytest.mark.parametrize("engine", ["compiler", "interpreter", "native"])
 def test_hammer(engine: str) -> None:
     before = sys.getrecursionlimit()
     _hammer(engine)

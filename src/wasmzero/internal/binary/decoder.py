@@ -86,6 +86,11 @@ _BLOCK_OPS = (0x02, 0x03, 0x04)
 # benchmark corpus) stay eager: everything is checked at compile time.
 LAZY_CODE_SIZE = 1 << 20
 
+# Data segments and custom sections of at least this many bytes are kept as
+# views of a lazy module's buffer instead of copies (a memoryview object costs
+# about 200 bytes more than a small bytes object).
+VIEW_MIN = 1024
+
 
 def decode_module(
     data: bytes, features: CoreFeatures = CoreFeatures.V2, lazy: bool | None = False
@@ -117,6 +122,7 @@ class _Decoder:
             if info.feature == "v1" or CoreFeatures.from_name(info.feature) & features
         }
         self.ref_types = bool(features & CoreFeatures.REFERENCE_TYPES)
+        self._view: memoryview | None = None
 
     # -- primitives ---------------------------------------------------------------
 
@@ -141,6 +147,27 @@ class _Decoder:
             raise self.eof()
         self.pos = pos + n
         return self.data[pos : pos + n]
+
+    def shared(self, n: int) -> bytes | memoryview:
+        """The next ``n`` bytes for the module to keep (a data segment, a
+        custom section): a view of the module's buffer when its bodies are
+        lazy (their loaders keep that buffer alive anyway, so a copy would
+        be a second one) and the bytes are many; a copy otherwise (the
+        buffer is dropped after decoding; a view costs more than a few
+        hundred bytes: Go modules have tens of thousands of small segments)."""
+        pos = self.pos
+        if n > self.end - pos:
+            raise self.eof()
+        self.pos = pos + n
+        if self.lazy and n >= VIEW_MIN:
+            return self.view()[pos : pos + n]
+        return self.data[pos : pos + n]
+
+    def view(self) -> memoryview:
+        """A read-only view of the whole module (made once)."""
+        if self._view is None:
+            self._view = memoryview(self.data)
+        return self._view
 
     def u32(self) -> int:
         data, pos = self.data, self.pos
@@ -442,6 +469,11 @@ class _Decoder:
         m.section_ids = tuple(ids)
         # A lazy module's bodies are not scanned: it may use SIMD.
         m.uses_simd = self.uses_simd or (m.lazy_bodies and bool(self.features & CoreFeatures.SIMD))
+        if not m.lazy_bodies:
+            # Nothing else keeps the module's buffer: keep copies of the
+            # custom sections, not views that would pin all of it.
+            for c in m.custom_sections:
+                c.data = bytes(c.data)
         return m
 
     def _bulk(self) -> bool:
@@ -595,16 +627,21 @@ class _Decoder:
                 mem = self.u32()
             offset_expr = self.expr()
         n = self.u32()
-        return DataSegment(mode, self.bytes_(n), mem, offset_expr, at)
+        return DataSegment(mode, self.shared(n), mem, offset_expr, at)
 
     def custom(self, m: Module) -> None:
         at = self.pos
         name = self.name()
-        payload = self.data[self.pos : self.end]
+        start = self.pos
+        # A view for now: whether the module keeps its buffer (lazy bodies)
+        # is known after the code section; module() copies otherwise.
+        payload: bytes | memoryview = self.view()[start : self.end]
+        if self.end - start < VIEW_MIN:
+            payload = bytes(payload)
         self.pos = self.end
         m.custom_sections.append(CustomSection(name, payload, at))
         if name == "name":
-            m.names = _decode_names(payload, at + (len(self.data) and 0))
+            m.names = _decode_names(self.data[start : self.end], at + (len(self.data) and 0))
 
 
 def _decode_names(payload: bytes, base: int) -> NameSection:

@@ -20,11 +20,14 @@ import threading
 from types import CodeType, FunctionType
 from typing import Any
 
-from ..wasm.module import Module
+from ..wasm.module import Code, Module
 from ..wasm.store import FunctionInstance, ModuleInstance, type_id
 from .context import ModuleContext
 from .interpreter.interp import Prepared, interpreted_function
+from .limits import NO_OPTIONS, TranslateOptions
 from .namespace import Segments, base_namespace, bind_memory, bind_tables, make_views
+from .osr import loop_end, loop_function
+from .tiering import Tier
 
 
 class CompileError(Exception):
@@ -40,14 +43,18 @@ class CompileError(Exception):
 class CompiledCode:
     """Translated code of one module, shared by all its instances."""
 
-    def __init__(self, module: Module, interpret: bool = False) -> None:
+    def __init__(
+        self, module: Module, interpret: bool = False, options: TranslateOptions = NO_OPTIONS
+    ) -> None:
         self.module = module
         self.interpret = interpret  # interpret every function (the interpreter engine)
-        self.ctx = ModuleContext.of(module)
+        self.ctx = ModuleContext.of(module, options)
         self.codes: dict[int, CodeType] = {}
         self.lock = threading.Lock()
         self.translations = 0  # how many functions were translated
         self.interpreted: dict[int, Prepared] = {}  # functions CPython cannot compile
+        self.loops: dict[tuple[int, int], Any] = {}  # translated loops (osr.py)
+        self.failed: dict[int, CompileError] = {}  # functions CPython cannot compile
         # Which code objects (and whether the module) the disk cache has.
         self.saved: set[int] = set()
         self.module_saved = False
@@ -63,23 +70,14 @@ class CompiledCode:
             with self.lock:
                 code = self.codes.get(index)
                 if code is None:
+                    failed = self.failed.get(index)
+                    if failed is not None:
+                        raise failed
                     try:
-                        src = self.source(index)
-                        obj = compile(src, f"<wasm function {index}>", "exec")
-                    except CompileError:
+                        code = _translate(self.ctx, index)
+                    except CompileError as e:
+                        self.failed[index] = e
                         raise
-                    except Exception as e:
-                        from .compiler.translate import TranslationLimit
-
-                        if isinstance(e, TranslationLimit):
-                            raise CompileError(str(e), index) from None
-                        if isinstance(e, (SyntaxError, RecursionError, MemoryError)):
-                            # CPython's own limits (nesting, parser depth).
-                            raise CompileError(f"CPython cannot compile it: {e}", index) from None
-                        raise
-                    scope: dict[str, Any] = {}
-                    exec(obj, scope)  # noqa: S102
-                    code = scope[f"f{index}"].__code__
                     self.codes[index] = code
                     self.translations += 1
         return code
@@ -88,7 +86,7 @@ class CompiledCode:
         with self.lock:
             prep = self.interpreted.get(index)
             if prep is None:
-                prep = Prepared(self.module, index, self.ctx.global_modes)
+                prep = Prepared(self.module, index, self.ctx.global_modes, self.ctx.func_types)
                 self.interpreted[index] = prep
             return prep
 
@@ -146,6 +144,8 @@ class CompiledCode:
         for i, ti in enumerate(inst.tables):
             ns[f"T{i}"] = ti.elements
         inst.ns = ns
+        if self.ctx.options.fuel:  # limits: the instance's fuel meter
+            inst.fuel.bind(ns)
         if inst.memories:
             bind_memory(ns, inst.memories[0], segments)
             inst.memories[0].bind_views(inst, make_views)
@@ -153,20 +153,86 @@ class CompiledCode:
 
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
         ns = inst.ns
+        fuel = self.ctx.options.fuel
+        threshold = inst.tier_threshold
         try:
             if self.interpret:
                 raise CompileError("interpreter engine", index)
-            fn = FunctionType(self.code(index), ns, f"f{index}")
+            if threshold != 0 and index not in self.codes and index not in self.failed:
+                # Tiering (tiering.py): interpreted until hot; None: always.
+                tier = None if threshold is None else Tier(self, inst, index, threshold)
+                fn = interpreted_function(self.prepared(index), ns, fuel, tier)
+            else:
+                fn = FunctionType(self.code(index), ns, f"f{index}")
         except CompileError:
             # Beyond what CPython compiles: this function is interpreted.
-            fn = interpreted_function(self.prepared(index), ns)
+            fn = interpreted_function(self.prepared(index), ns, fuel)
+        self.install(inst, index, fn)
+        return fn
+
+    def install(self, inst: ModuleInstance, index: int, fn: Any) -> None:
         # With function listeners, what is installed is fn wrapped in them
         # (internal/listen.py); the caller (the lazy stub) runs fn itself.
         listening = inst.listening
         installed = fn if listening is None else listening.wrap(index, fn)
-        ns[f"f{index}"] = installed
+        inst.ns[f"f{index}"] = installed
         inst.functions[index].fn = installed
+
+    def translated(self, inst: ModuleInstance, index: int) -> Any:
+        """Tiering up: function ``index`` translated and installed in
+        ``inst`` (the function itself, not its listeners' wrapper), or None
+        when it cannot be translated."""
+        try:
+            fn = FunctionType(self.code(index), inst.ns, f"f{index}")
+        except CompileError:
+            return None
+        self.install(inst, index, fn)
         return fn
+
+    def loop_function(self, inst: ModuleInstance, index: int, pc: int) -> Any:
+        """On-stack replacement (osr.py): the loop at ``pc`` of function
+        ``index`` translated, bound to ``inst``: (function, its
+        LoopFunction, the pc after the loop's end); None if it cannot be
+        translated."""
+        got = self.loop_code(index, pc)
+        if got is None:
+            return None
+        code, lf, after = got
+        return FunctionType(code, inst.ns, "osr"), lf, after
+
+    def loop_code(self, index: int, pc: int) -> Any:
+        key = (index, pc)
+        got = self.loops.get(key, 0)
+        if got != 0:
+            return got
+        ctx = self.ctx
+        module = self.module
+        code = module.codes[index - ctx.num_imported_funcs]
+        ft = ctx.func_types[index]
+        lf = loop_function(module.types, ft, [*ft.params, *code.locals], code.body, pc)
+        n = len(ctx.func_types)
+        extended = _Extended(
+            module, module.types + lf.types, [*module.codes, Code(lf.locals, lf.body)]
+        )
+        if ctx.global_align is None:
+            from .compiler.passes.align import global_alignment
+
+            ctx.global_align = global_alignment(module, ctx.func_types)
+        # Its loop header charges fuel (the interpreter charged the entry).
+        options = TranslateOptions(fuel=ctx.options.fuel, entry_charge=False)
+        sub = ModuleContext(
+            extended, [*ctx.func_types, lf.type], ctx.global_modes, ctx.num_imported_funcs,
+            ctx.global_align, options,
+        )  # fmt: skip
+        got = None
+        try:
+            fn_code = _translate(sub, n)
+            got = (fn_code.replace(co_name="osr"), lf, loop_end(code.body, pc) + 1)
+        except CompileError:
+            pass
+        with self.lock:
+            self.loops[key] = got
+        return got
 
     def stub_factory(self, inst_ref: list) -> Any:
         compiled = self
@@ -179,6 +245,37 @@ class CompiledCode:
             return stub
 
         return factory
+
+
+def _translate(ctx: ModuleContext, index: int) -> CodeType:
+    """The code object of function ``index`` translated (CompileError when
+    CPython cannot compile it)."""
+    from .compiler.translate import TranslationLimit, translate_function
+
+    try:
+        src = translate_function(ctx, index)
+        obj = compile(src, f"<wasm function {index}>", "exec")
+    except TranslationLimit as e:
+        raise CompileError(str(e), index) from None
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        # CPython's own limits (nesting, parser depth).
+        raise CompileError(f"CPython cannot compile it: {e}", index) from None
+    scope: dict[str, Any] = {}
+    exec(obj, scope)  # noqa: S102
+    return scope[f"f{index}"].__code__
+
+
+class _Extended:
+    """A module seen with more types and function bodies (a loop function's,
+    osr.py), for translating one function; everything else is the module's."""
+
+    def __init__(self, module: Module, types: list, codes: list) -> None:
+        self._module = module
+        self.types = types
+        self.codes = codes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
 
 
 def _ensure_translated(fi: FunctionInstance) -> None:

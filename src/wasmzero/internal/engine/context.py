@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..record import record
 from ..wasm.module import Module
 from ..wasm.types import EXTERN_GLOBAL, FuncType
+from .limits import NO_OPTIONS, TranslateOptions
 
 
 @record
@@ -23,9 +24,11 @@ class ModuleContext:
     # Known alignment of each global (align.py), computed when a function
     # is first translated.
     global_align: list[int] | None = None
+    # What the code includes beyond the module's semantics (fuel charges).
+    options: TranslateOptions = NO_OPTIONS
 
     @classmethod
-    def of(cls, module: Module) -> ModuleContext:
+    def of(cls, module: Module, options: TranslateOptions = NO_OPTIONS) -> ModuleContext:
         exported = {e.index for e in module.exports if e.kind == EXTERN_GLOBAL}
         modes = []
         for i, gt in enumerate(module.all_globals()):
@@ -36,7 +39,7 @@ class ModuleContext:
                 modes.append("cell")
             else:
                 modes.append("plain")
-        return cls(module, module.func_types(), modes, module.num_imported_funcs)
+        return cls(module, module.func_types(), modes, module.num_imported_funcs, None, options)
 
 
 def global_read(ctx: ModuleContext, index: int) -> str:

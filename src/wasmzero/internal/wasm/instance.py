@@ -258,6 +258,10 @@ def wasm_stack(tb: Any) -> list[str]:
         name = frame.f_code.co_name
         if inst is not None and name.startswith("f") and name[1:].isdigit():
             out.append(inst.debug_name(int(name[1:])))
+        elif name == "native_call":
+            # The native engine's entry: the native frames below it.
+            for owner, index in frame.f_locals.get("native_trace") or ():
+                out.append(owner.debug_name(index))
         elif name == "interpret":
             # The interpreter engine's frame of one wasm function.
             marker = frame.f_locals.get("wasm_frame")

@@ -74,7 +74,7 @@ class ElementSegment:
 @record
 class DataSegment:
     mode: int  # MODE_ACTIVE or MODE_PASSIVE
-    data: bytes
+    data: bytes | memoryview  # a view of the module's buffer when its bodies are lazy
     memory: int = 0
     offset_expr: list[Instr] | None = None  # active only
     offset: int = 0
@@ -143,7 +143,7 @@ class NameSection:
 @record
 class CustomSection:
     name: str
-    data: bytes
+    data: bytes | memoryview  # a view of the module's buffer when its bodies are lazy
     offset: int = 0
 
 

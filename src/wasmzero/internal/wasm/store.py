@@ -313,6 +313,11 @@ class ModuleInstance:
         self.calls: Any = None
         # Its function listeners (internal.listen.Listening), or None.
         self.listening: Any = None
+        # Its fuel meter (internal.engine.limits.Fuel) when metered, else None.
+        self.fuel: Any = None
+        # Calls and loop iterations a function runs interpreted before it is
+        # translated (RuntimeConfig.tier_threshold; engine/tiering.py).
+        self.tier_threshold: int | None = 0
         self.table_limit = TABLE_LIMIT  # RuntimeConfig.table_limit_elements
         self.exit_code: int | None = None
         # Python frames a call into this instance may nest (RuntimeConfig).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...wasm.module import Module
 from ..code import CompiledCode
+from ..limits import NO_OPTIONS, TranslateOptions
 
 
 class CompilerEngine:
@@ -12,5 +13,5 @@ class CompilerEngine:
 
     name = "compiler"
 
-    def compile(self, module: Module) -> CompiledCode:
-        return CompiledCode(module)
+    def compile(self, module: Module, options: TranslateOptions = NO_OPTIONS) -> CompiledCode:
+        return CompiledCode(module, options=options)

@@ -206,6 +206,8 @@ def plan_function(ctx: ModuleContext, index: int) -> FunctionPlan:
         for st, v in byte_copies(body, p.counted).items()
         if st not in p.shifted and st not in p.over_sums
     }
+    if ctx.options.fuel:  # limits: every loop iteration runs, to be charged
+        p.scans, p.copies, p.scan_ends = {}, {}, {}
     p.scan_ends.update((nodes[st].end, st) for st in p.copies)
     written = set(p.shadow)
     written.update(c.x for s, c in p.counted.items() if s in p.shifted)

@@ -25,6 +25,7 @@ from typing import Any
 
 from ...wasm.instructions import OPS, SIMD_PREFIX
 from ..context import ModuleContext
+from ..limits import charge_lines
 from .emit.calls import CallEmitter
 from .emit.control import ControlEmitter
 from .emit.locals import LocalEmitter
@@ -100,6 +101,8 @@ class Translator(
             head.append("    global " + ", ".join(f"g{g}" for g in sorted(self.global_writes)))
         if self.uses_L:
             head.append("    L = 0")
+        if self.ctx.options.fuel and self.ctx.options.entry_charge:  # limits: fuel at entry
+            head.extend(charge_lines("    "))
         lines = self.lines
         if self.forms:
             lines = [self.render(x, 1) if "\x00" in x else x for x in lines]

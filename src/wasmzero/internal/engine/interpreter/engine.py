@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...wasm.module import Module
 from ..code import CompiledCode
+from ..limits import NO_OPTIONS, TranslateOptions
 
 
 class InterpreterEngine:
@@ -15,5 +16,5 @@ class InterpreterEngine:
 
     name = "interpreter"
 
-    def compile(self, module: Module) -> CompiledCode:
-        return CompiledCode(module, interpret=True)
+    def compile(self, module: Module, options: TranslateOptions = NO_OPTIONS) -> CompiledCode:
+        return CompiledCode(module, interpret=True, options=options)

@@ -24,6 +24,7 @@ from ...wasm.callstack import INTERP_FRAME, current
 from ...wasm.instructions import BLOCKTYPE_EMPTY, OP, OPS
 from ...wasm.module import Module
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
+from ..limits import FUEL_CELL, out_of_fuel
 from ..semantics import LOADS, NARROW, STORES, semantics
 
 _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"], OP["end"]
@@ -55,7 +56,8 @@ _BLOCK, _LOOP, _IF, _ELSE, _END = OP["block"], OP["loop"], OP["if"], OP["else"],
     K_UNREACHABLE,
     K_NOP,
     K_HELPER,
-) = range(25)
+    K_LOOP_COUNTED,
+) = range(26)
 
 _SIMPLE = {
     "block": K_BLOCK,
@@ -108,11 +110,17 @@ class Prepared:
     """What one function's interpretation needs, computed once per compiled
     module: the instruction kinds, block ends and else positions."""
 
-    def __init__(self, module: Module, index: int, global_modes: list[str]) -> None:
+    def __init__(
+        self,
+        module: Module,
+        index: int,
+        global_modes: list[str],
+        func_types: list | None = None,
+    ) -> None:
         nimp = module.num_imported_funcs
         code = module.codes[index - nimp]
         self.index = index
-        ftypes = module.func_types()
+        ftypes = module.func_types() if func_types is None else func_types
         self.ft = ftypes[index]
         self.nlocals = len(code.locals)
         self.local_zero = [
@@ -209,20 +217,36 @@ def _lit(imm: Any) -> str:
     return str(int(imm))
 
 
-def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
+# The code objects of the helper templates (their source is ours: templates
+# and numbers), shared by every function interpreted in the process.
+_TEMPLATE_CODE: dict[str, Any] = {}
+_TEMPLATE_CODE_MAX = 100_000
+
+
+def interpreted_function(
+    prep: Prepared, ns: dict[str, Any], fuel: bool = False, tier: Any = None
+) -> Any:
     """A Python function with the wasm function's parameters that interprets
-    it in the instance namespace ``ns``."""
+    it in the instance namespace ``ns`` (charging fuel, see engine/limits.py,
+    if ``fuel``; counting its calls and loop iterations for ``tier``, see
+    engine/tiering.py, if given)."""
     compiled: dict[str, Any] = {}
 
     def gen(src: str) -> Any:
         fn = compiled.get(src)
         if fn is None:
+            code = _TEMPLATE_CODE.get(src)
+            if code is None:
+                # Our own templates and numbers only; compiled once per process.
+                code = compile(src, "<interpreter>", "exec" if src.startswith("def ") else "eval")
+                if len(_TEMPLATE_CODE) < _TEMPLATE_CODE_MAX:
+                    _TEMPLATE_CODE[src] = code
             if src.startswith("def "):
                 scope: dict[str, Any] = {}
-                exec(src, ns, scope)  # noqa: S102 - our own templates and numbers only
+                exec(code, ns, scope)  # noqa: S102
                 fn = scope["f"]
             else:
-                fn = eval(src, ns)  # noqa: S307 - our own templates and numbers only
+                fn = eval(code, ns)  # noqa: S307
             compiled[src] = fn
         return fn
 
@@ -234,6 +258,8 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             extra = (gen(src), nin, nout)
         elif kind in (K_LOAD, K_STORE):
             extra = (gen(extra[0]), extra[1])
+        elif kind == K_LOOP and (fuel or tier is not None):
+            kind = K_LOOP_COUNTED  # a loop header that charges fuel or counts
         code.append((kind, imm, extra))
     nparams = len(prep.ft.params)
     nresults = len(prep.ft.results)
@@ -247,6 +273,15 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
 
     def run(*args: Any) -> Any:
         return interpret(args)
+
+    if fuel:  # limits: fuel at function entry
+        cell = ns[FUEL_CELL]
+
+        def run_fuel(*args: Any) -> Any:
+            cell[0] -= 1
+            if cell[0] < 0:
+                raise out_of_fuel()
+            return run_counted(*args) if cost else interpret(args)
 
     def run_counted(*args: Any) -> Any:
         st = current()
@@ -355,6 +390,32 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
                     ns[f"g{imm}"] = st.pop()
             elif kind == K_UNREACHABLE:
                 raise ns["_trap_unreachable"]()
+            elif kind == K_LOOP_COUNTED:
+                # A loop header that charges fuel or counts for tiering; its
+                # label continues here, so each branch back to it passes
+                # here again.
+                top = labels[-1]
+                back = top[0] and top[1] == pc  # a branch back, not the first entry
+                if tier is not None:
+                    # this loop's own countdown (its iterations in this instance)
+                    left = tier.loop_left.get(pc, tier.threshold) - 1
+                    tier.loop_left[pc] = left
+                    if left < 0:
+                        # Hot: on-stack replacement (engine/osr.py), before
+                        # the charge (the translated loop charges it).
+                        loop = tier.loop(pc)
+                        if loop is not None:
+                            if back:
+                                labels.pop()
+                            pc = _enter_loop(loop, locals_, st, labels)
+                            continue
+                if fuel:
+                    fcell = ns[FUEL_CELL]
+                    fcell[0] -= 1
+                    if fcell[0] < 0:
+                        raise out_of_fuel()
+                if not back:
+                    labels.append((True, pc, len(st) - extra[2], extra[2]))
             pc += 1
         if nresults == 0:
             return None
@@ -362,7 +423,45 @@ def interpreted_function(prep: Prepared, ns: dict[str, Any]) -> Any:
             return st[-1]
         return tuple(st[len(st) - nresults :])
 
-    return run_counted if cost else run
+    base = run_fuel if fuel else run_counted if cost else run
+    if tier is None:
+        return base
+
+    def run_tier(*args: Any) -> Any:
+        # Tiering (engine/tiering.py): interpreted until hot, then the
+        # translated function (for calls that still reach this one too).
+        hot = tier.hot
+        if hot is None:
+            tier.left -= 1
+            if tier.left >= 0:
+                return base(*args)
+            hot = tier.up()
+            if hot is None:
+                return base(*args)
+        return hot(*args)
+
+    return run_tier
+
+
+def _enter_loop(loop: Any, locals_: list[Any], st: list[Any], labels: list[Any]) -> int:
+    """Run a hot loop's translated code (``loop``, see engine/tiering.py)
+    from the interpreter's state, take its results back, and return the pc
+    the interpretation goes on from."""
+    fn, nparams, nlocals, exits, after = loop
+    args = locals_ + st[len(st) - nparams :] if nparams else locals_
+    r = fn(*args)
+    if type(r) is not tuple:
+        r = (r,)
+    if nparams:
+        del st[len(st) - nparams :]
+    locals_[:] = r[1 : 1 + nlocals]
+    e = r[0]
+    first, count = exits[e]
+    if count:
+        st.extend(r[first : first + count])
+    if e == 0:
+        return after  # past the loop's end
+    return _branch(labels, st, e - 1)
 
 
 def _branch(labels: list[tuple[bool, int, int, int]], st: list[Any], n: int) -> int:

@@ -1,529 +1,709 @@
-"""The single-pass baseline compiler: wasm function bodies to x86-64.
+"""The native engine's single-pass compiler: wasm function bodies to x86-64.
 
-Stage 1 covers i32/i64 numerics, locals, structured control flow and direct
-calls between natively compiled functions; any other function (floats,
-memory, globals, tables, imports, SIMD, or a call to such a function) runs
-in the compiler engine instead.
+Each function's frame is a run of 8-byte slots in the thread's value stack,
+addressed from r12: its locals, then its operand stack (a value's slot is
+known at compile time from the operand depth). A call's arguments are the
+caller's top slots, which become the callee's first locals, and the callee
+leaves its results in its first slots: no copying on calls. r15 holds the
+context block (exec.py), r14 the linear memory's base address (reloaded by
+every resume, since memory may move while Python runs). i32 values are kept
+zero-extended, as the other engines keep them unsigned.
 
-Frame layout (see RATIONALE.md, "The native engine"): ``rbx`` points at the
-current frame in the value stack (a per-thread buffer, not the machine
-stack); slot ``i`` (8 bytes, at ``[rbx + 8*i]``) holds local ``i`` for
-``i < L`` and operand-stack entry ``i - L`` above. The stack height is
-known statically at every instruction of a valid function, so each operand
-has a fixed slot. A call moves ``rbx`` to the callee's first argument; the
-callee leaves its results in its slots ``0..n-1``, which is exactly where
-the caller's operand stack expects them. ``r15`` points at the context.
-i32 values are held zero-extended in their 64-bit slots.
+What the compiler does not handle natively it leaves to Python through an
+exit (calls of functions that are not native, call_indirect, globals,
+memory.grow/fill/copy) or, for a whole function, to the compiler engine
+(floats, SIMD, tables and references): see :func:`supported`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...wasm.instructions import OP
-from ...wasm.module import Module
-from ...wasm.types import I32, I64
-from .asm import R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm, Label
+from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
+from ...wasm.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncType
+from .asm import (
+    CC_A,
+    CC_AE,
+    CC_B,
+    CC_BE,
+    CC_E,
+    CC_G,
+    CC_GE,
+    CC_L,
+    CC_LE,
+    CC_NE,
+    R12,
+    R15,
+    RAX,
+    RCX,
+    RDI,
+    RDX,
+    Asm,
+    Label,
+)  # fmt: skip
+from .exec import (
+    BUDGET,
+    DEPTH,
+    EXIT_A,
+    EXIT_B,
+    EXIT_CODE,
+    EXIT_STUB,
+    FTAB,
+    GLOBALS,
+    ICS,
+    LIST_ITEMS,
+    LIST_SIZE,
+    MEM_SIZE,
+    TRACE,
+    VS_LIMIT,
+    VS_TOP,
+)  # fmt: skip
+from .floats import FloatEmitter
+from .memory import _LOADS, _STORES, MemoryEmitter
+from .memory import T_OOB as _MEMORY_OOB
 
-# Context slots (``exec.Context``), byte offsets from r15.
-CTX_SAVED_RSP = 0
-CTX_DEPTH = 8  # remaining native call depth
-CTX_STACK_END = 16  # one past the last byte of the value stack
-CTX_MEM_BASE = 24  # address of linear memory's first byte (fixed during a call)
-CTX_MEM_SIZE = 32  # its size in bytes
-CTX_GLOBALS = 40  # address of the globals area (8 bytes per global, by index)
-
-# Exit codes returned to the trampoline (0: the call returned normally).
-EXIT_UNREACHABLE = 1
-EXIT_DIV_ZERO = 2
-EXIT_OVERFLOW = 3
-EXIT_STACK = 4
-EXIT_OOB = 5
-EXIT_CODES = (EXIT_UNREACHABLE, EXIT_DIV_ZERO, EXIT_OVERFLOW, EXIT_STACK, EXIT_OOB)
-
-# Loads: name -> (access size, rex.w, opcode bytes of `op reg, r/m`).
-LOADS = {
-    "i32.load": (4, False, (0x8B,)),
-    "i64.load": (8, True, (0x8B,)),
-    "i32.load8_s": (1, False, (0x0F, 0xBE)),
-    "i32.load8_u": (1, False, (0x0F, 0xB6)),
-    "i32.load16_s": (2, False, (0x0F, 0xBF)),
-    "i32.load16_u": (2, False, (0x0F, 0xB7)),
-    "i64.load8_s": (1, True, (0x0F, 0xBE)),
-    "i64.load8_u": (1, False, (0x0F, 0xB6)),
-    "i64.load16_s": (2, True, (0x0F, 0xBF)),
-    "i64.load16_u": (2, False, (0x0F, 0xB7)),
-    "i64.load32_s": (4, True, (0x63,)),
-    "i64.load32_u": (4, False, (0x8B,)),
-}
-# Stores: name -> (access size, prefix bytes + opcode of `op r/m, reg`).
-STORES = {
-    "i32.store": (4, (0x89,)),
-    "i64.store": (8, (0x48, 0x89)),
-    "i32.store8": (1, (0x88,)),
-    "i64.store8": (1, (0x88,)),
-    "i32.store16": (2, (0x66, 0x89)),
-    "i64.store16": (2, (0x66, 0x89)),
-    "i64.store32": (4, (0x89,)),
-}
-_LOAD_OPS = {OP[n]: v for n, v in LOADS.items()}
-_STORE_OPS = {OP[n]: v for n, v in STORES.items()}
-
-_VT = {I32, I64}
-_BT = {-64: (), -1: (I32,), -2: (I64,)}
-
-
-class Unsupported(Exception):
-    """The function needs something stage 1 does not compile natively."""
-
-
-def _binops() -> dict[int, tuple[str, Any, bool]]:
-    t: dict[int, tuple[str, Any, bool]] = {}
-    for p, w in (("i32", False), ("i64", True)):
-        for n, code in (("add", 0x01), ("sub", 0x29), ("and", 0x21), ("or", 0x09), ("xor", 0x31)):
-            t[OP[f"{p}.{n}"]] = ("alu", code, w)
-        t[OP[f"{p}.mul"]] = ("mul", None, w)
-        for n, ext in (("shl", 4), ("shr_s", 7), ("shr_u", 5), ("rotl", 0), ("rotr", 1)):
-            t[OP[f"{p}.{n}"]] = ("shift", ext, w)
-        for n, cc in (
-            ("eq", "e"), ("ne", "ne"), ("lt_s", "l"), ("lt_u", "b"), ("gt_s", "g"), ("gt_u", "a"),
-            ("le_s", "le"), ("le_u", "be"), ("ge_s", "ge"), ("ge_u", "ae"),
-        ):  # fmt: skip
-            t[OP[f"{p}.{n}"]] = ("cmp", cc, w)
-        for n in ("div_s", "div_u", "rem_s", "rem_u"):
-            t[OP[f"{p}.{n}"]] = ("div", n, w)
-    return t
+# Exit codes (EXIT_CODE); traps are TRAP_BASE + a trap number (see engine.py).
+EXIT_CALL, EXIT_CALL_INDIRECT, EXIT_GLOBAL_GET, EXIT_GLOBAL_SET = 1, 2, 3, 4
+EXIT_GROW, EXIT_YIELD, EXIT_HELPER = 5, 8, 9  # (6 and 7 were memory.fill/copy: native now)
+# Instructions run by Python at an exit (EXIT_HELPER, EXIT_A = the index
+# here, EXIT_B = the immediate): (operands, results).
+HELPERS = {
+    "memory.init": (3, 0), "data.drop": (0, 0), "elem.drop": (0, 0),
+    "table.get": (1, 1), "table.set": (2, 0), "table.size": (0, 1), "table.grow": (2, 1),
+    "table.fill": (3, 0), "table.copy": (3, 0), "table.init": (3, 0), "ref.func": (0, 1),
+}  # fmt: skip
+HELPER_NAMES = list(HELPERS)
+TRAP_BASE = 100
+(
+    T_UNREACHABLE, T_OOB, T_DIV0, T_OVERFLOW, T_STACK, T_INVALID,
+) = range(6)  # fmt: skip
+assert _MEMORY_OOB == T_OOB  # the same trap number in memory.py
 
 
-def _unops() -> dict[int, tuple[str, Any, bool]]:
-    t: dict[int, tuple[str, Any, bool]] = {}
-    for p, w in (("i32", False), ("i64", True)):
-        t[OP[f"{p}.eqz"]] = ("eqz", None, w)
-        t[OP[f"{p}.clz"]] = ("bit", 0xBD, w)
-        t[OP[f"{p}.ctz"]] = ("bit", 0xBC, w)
-        t[OP[f"{p}.popcnt"]] = ("bit", 0xB8, w)
-        t[OP[f"{p}.extend8_s"]] = ("movx", 0xBE, w)
-        t[OP[f"{p}.extend16_s"]] = ("movx", 0xBF, w)
-    t[OP["i64.extend32_s"]] = ("sxd", None, True)
-    t[OP["i64.extend_i32_s"]] = ("sxd", None, True)
-    t[OP["i64.extend_i32_u"]] = ("zx", None, False)
-    t[OP["i32.wrap_i64"]] = ("zx", None, False)
-    return t
+# The value types native code holds: floats as their bits, references as
+# handles into the thread's reference registry (0: null; engine.py).
+_INT = (I32, I64, F32, F64, FUNCREF, EXTERNREF)
+
+_CMP = {
+    "eq": CC_E, "ne": CC_NE, "lt_s": CC_L, "lt_u": CC_B, "gt_s": CC_G, "gt_u": CC_A,
+    "le_s": CC_LE, "le_u": CC_BE, "ge_s": CC_GE, "ge_u": CC_AE,
+}  # fmt: skip
+_ALU = {"add": 0, "or": 1, "and": 4, "sub": 5, "xor": 6}
+_SHIFT = {"shl": 4, "shr_s": 7, "shr_u": 5, "rotl": 0, "rotr": 1}
+_BITS = {"clz": b"\xbd", "ctz": b"\xbc", "popcnt": b"\xb8"}
+_FLOAT_OPS = {
+    "add", "sub", "mul", "div", "sqrt", "min", "max", "neg", "abs", "copysign",
+    "eq", "ne", "lt", "gt", "le", "ge",
+}  # fmt: skip
+_FLOAT_CONV = {
+    f"{i}.trunc{sat}_{f}_{s}" for i in ("i32", "i64") for f in ("f32", "f64")
+    for s in ("s", "u") for sat in ("", "_sat")
+} | {f"{f}.convert_{i}_{s}" for f in ("f32", "f64") for i in ("i32", "i64") for s in ("s", "u")} | {
+    "f32.demote_f64", "f64.promote_f32", "i32.reinterpret_f32", "i64.reinterpret_f64",
+    "f32.reinterpret_i32", "f64.reinterpret_i64",
+}  # fmt: skip
+_CONTROL = {
+    "block", "loop", "if", "else", "end", "br", "br_if", "br_table", "return",
+    "unreachable", "nop", "drop", "select", "select_t", "local.get", "local.set", "local.tee",
+    "call", "call_indirect", "global.get", "global.set", "memory.size", "memory.grow",
+    "memory.fill", "memory.copy", "i32.const", "i64.const", "f32.const", "f64.const",
+    "ref.null", "ref.is_null", *HELPERS,
+    "i32.wrap_i64", "i64.extend_i32_s", "i64.extend_i32_u",
+    "i32.extend8_s", "i32.extend16_s", "i64.extend8_s", "i64.extend16_s", "i64.extend32_s",
+}  # fmt: skip
 
 
-BINOPS = _binops()
-UNOPS = _unops()
-_C = {n: OP[n] for n in (
-    "unreachable", "nop", "block", "loop", "if", "else", "end", "br", "br_if", "br_table",
-    "return", "call", "drop", "select", "local.get", "local.set", "local.tee",
-    "i32.const", "i64.const",
-)}  # fmt: skip
-_SELECT_T = OP.get("select_t", OP.get("select t"))
-_MEMORY_SIZE = OP["memory.size"]
-_GLOBAL_GET, _GLOBAL_SET = OP["global.get"], OP["global.set"]
-SUPPORTED = set(BINOPS) | set(UNOPS) | set(_C.values()) | ({_SELECT_T} - {None})
-SUPPORTED |= set(_LOAD_OPS) | set(_STORE_OPS) | {_MEMORY_SIZE, _GLOBAL_GET, _GLOBAL_SET}
+def _numeric_ok(name: str, bitcount: bool, sse41: bool) -> bool:
+    t, _, op = name.partition(".")
+    if name in _FLOAT_CONV:
+        return True
+    if t in ("f32", "f64"):
+        if op in ("ceil", "floor", "trunc", "nearest"):
+            return sse41
+        return op in _FLOAT_OPS
+    if t not in ("i32", "i64"):
+        return False
+    if op in _CMP or op in _ALU or op in _SHIFT or op in ("mul", "eqz"):
+        return True
+    if op in ("div_s", "div_u", "rem_s", "rem_u"):
+        return True
+    return op in _BITS and bitcount
 
 
-def _blocktype(module: Module, bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    if bt in _BT:
-        return (), _BT[bt]
-    if bt >= 0:
-        ft = module.types[bt]
-        if all(v in _VT for v in ft.params + ft.results):
-            return ft.params, ft.results
-    raise Unsupported("block type")
-
-
-def globals_used(module: Module, funcs: set[int]) -> tuple[list[int], list[int]]:
-    """(globals read, globals written) by the native functions ``funcs``."""
-    got: set[int] = set()
-    put: set[int] = set()
+def supported(
+    module: Any, index: int, ftypes: list[FuncType], bitcount: bool, sse41: bool = False
+) -> bool:
+    """Whether function ``index`` compiles natively: integer values only
+    (parameters, results, locals, every instruction's operands), and only
+    the instructions this compiler knows."""
     nimp = module.num_imported_funcs
-    for fi in funcs:
-        for op, imm, _ in module.codes[fi - nimp].body:
-            if op == _GLOBAL_GET:
-                got.add(imm)
-            elif op == _GLOBAL_SET:
-                put.add(imm)
-    return sorted(got | put), sorted(put)
-
-
-def native_candidates(module: Module) -> set[int]:
-    """Defined functions that stage 1 can compile: only supported
-    instructions and value types, and calls only to other candidates."""
-    nimp = module.num_imported_funcs
-    ftypes = module.func_types()
-    gtypes = [g.val_type for g in module.all_globals()]
-    cand: dict[int, set[int]] = {}
-    for k, code in enumerate(module.codes):
-        fi = nimp + k
-        ft = ftypes[fi]
-        try:
-            if not all(v in _VT for v in ft.params + ft.results + tuple(code.locals)):
-                continue
-            callees = set()
-            for op, imm, _ in code.body:
-                if op not in SUPPORTED:
-                    raise Unsupported(op)
-                if op == _C["call"]:
-                    callees.add(imm)
-                elif op in (_C["block"], _C["loop"], _C["if"]):
-                    _blocktype(module, imm)
-                elif (op == _GLOBAL_GET or op == _GLOBAL_SET) and gtypes[imm] not in _VT:
-                    raise Unsupported("global type")
-        except Exception:  # noqa: BLE001 - unsupported, or a body that fails to decode
+    ft = ftypes[index]
+    code = module.codes[index - nimp]
+    if any(t not in _INT for t in (*ft.params, *ft.results, *code.locals)):
+        return False
+    types = module.types
+    gtypes = None
+    for op, imm, _ in code.body:
+        name = OPS[op].name
+        if name in _LOADS or name in _STORES:
+            if imm[1] > 0xFFFFFFFF:  # pragma: no cover - decoder bounds offsets
+                return False
             continue
-        cand[fi] = callees
-    changed = True
-    while changed:
-        changed = False
-        for fi in list(cand):
-            if not cand[fi] <= cand.keys():
-                del cand[fi]
-                changed = True
-    return set(cand)
+        if name in _CONTROL:
+            if name in ("block", "loop", "if") and imm != BLOCKTYPE_EMPTY:
+                p, r = _arity(types, imm)
+                if any(t not in _INT for t in (*p, *r)):
+                    return False
+            elif name == "call":
+                cft = ftypes[imm]
+                if any(t not in _INT for t in (*cft.params, *cft.results)):
+                    return False
+            elif name == "call_indirect":
+                cft = types[imm[0]]
+                if any(t not in _INT for t in (*cft.params, *cft.results)):
+                    return False
+            elif name in ("global.get", "global.set"):
+                if gtypes is None:
+                    gtypes = module.all_globals()
+                if gtypes[imm].val_type not in _INT:
+                    return False
+            elif name in ("memory.fill", "memory.copy", "memory.size", "memory.grow"):
+                if not module.all_memories():
+                    return False  # pragma: no cover - validation requires a memory
+            continue
+        if not _numeric_ok(name, bitcount, sse41):
+            return False
+    return True
+
+
+def _arity(types: list[FuncType], bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    if bt == BLOCKTYPE_EMPTY:
+        return (), ()
+    if bt < 0:
+        return (), (BLOCKTYPE_VALTYPES[bt],)
+    ft = types[bt]
+    return ft.params, ft.results
 
 
 class _Frame:
-    __slots__ = ("kind", "label", "height", "nparams", "nresults", "else_label")
+    __slots__ = ("kind", "end", "target", "height", "nparams", "nresults", "else_", "live")
 
-    def __init__(self, kind: str, label: Label, height: int, np: int, nr: int) -> None:
-        self.kind, self.label, self.height, self.nparams, self.nresults = (
-            kind,
-            label,
-            height,
-            np,
-            nr,
-        )
-        self.else_label: Label | None = None
+    def __init__(self, kind: str, height: int, nparams: int, nresults: int, live: bool) -> None:
+        self.kind = kind
+        self.end = Label()  # after the construct
+        self.target = self.end  # where a branch to it goes (a loop: its start)
+        self.height = height  # operand depth below its parameters
+        self.nparams = nparams
+        self.nresults = nresults
+        self.else_: Label | None = None
+        self.live = live  # whether its start was reachable
+
+    @property
+    def arity(self) -> int:
+        return self.nparams if self.kind == "loop" else self.nresults
 
 
-class ModuleCompiler:
-    """Compiles the native functions of one module into one code blob."""
+class FunctionCompiler(FloatEmitter, MemoryEmitter):
+    """Emits one function into a shared :class:`Asm` (the module's code)."""
 
-    def __init__(self, module: Module, funcs: set[int]) -> None:
+    def __init__(
+        self,
+        a: Asm,
+        module: Any,
+        ftypes: list[FuncType],
+        index: int,
+        entry: Label,
+        native: dict[int, Label],
+        owned: frozenset[int] = frozenset(),
+        sites: list[int] | None = None,
+        lazy: bool = False,
+    ) -> None:
+        self.lazy = lazy  # calls of defined functions through FTAB (engine.py)
+        self.a = a
+        self.owned = owned  # globals kept in native memory (engine.py)
+        # call_indirect inline caches (engine.py): None when not used; else
+        # a one-element list counting the module's sites so far.
+        self.sites = sites
+        self.ntables = len(module.all_tables())
         self.module = module
-        self.funcs = funcs
-        self.ftypes = module.func_types()
-        self.a = Asm()
-        self.entry_labels = {fi: Label() for fi in funcs}
-        self.traps = {code: Label() for code in EXIT_CODES}
-        self.epilogue = Label()
+        self.ftypes = ftypes
+        self.index = index
+        self.entry = entry
+        self.native = native  # native function index -> its entry label
+        code = module.codes[index - module.num_imported_funcs]
+        self.ft = ftypes[index]
+        self.nlocals = len(self.ft.params) + len(code.locals)
+        self.body = code.body
+        self.d = 0  # operand depth
+        self.max_d = 0
+        self.traps: dict[int, Label] = {}
+        self.frames: list[_Frame] = []
+        self.live = True
 
-    def compile(self) -> tuple[bytes, int, dict[int, int]]:
-        a = self.a
-        entry = a.here()
-        self._trampoline()
-        for fi in sorted(self.funcs):
-            a.bind(self.entry_labels[fi])
-            self._function(fi)
-        code = a.resolve()
-        return code, entry, {fi: lab.pos for fi, lab in self.entry_labels.items()}  # type: ignore[misc]
+    # slots ---------------------------------------------------------------------
 
-    def _trampoline(self) -> None:
-        """entry(ctx=rdi, frame=rsi, fn=rdx) -> exit code (eax)."""
-        a = self.a
-        for r in (RBX, RBP, R12, R13, R14, R15):
-            a.push(r)
-        a.rr(0x89, R15, RDI, True)  # mov r15, rdi
-        a.rr(0x89, RBX, RSI, True)  # mov rbx, rsi
-        a.store(R15, CTX_SAVED_RSP, RSP)
-        a.call_reg(RDX)
-        a.rr(0x31, RAX, RAX, False)  # xor eax, eax
-        a.bind(self.epilogue)
-        for r in (R15, R14, R13, R12, RBP, RBX):
-            a.pop(r)
-        a.ret()
-        for code, label in self.traps.items():
-            # Unwind every native frame at once: back to the saved host rsp.
-            a.bind(label)
-            a.mov_imm(RAX, code)
-            a.load(RSP, R15, CTX_SAVED_RSP)
-            a.jmp(self.epilogue)
+    def slot(self, k: int) -> int:
+        """Displacement of operand slot k (0 = bottom of the operand stack)."""
+        return 8 * (self.nlocals + k)
 
-    # -- one function --------------------------------------------------------
-    def _function(self, fi: int) -> None:
-        a = self.a
-        ft = self.ftypes[fi]
-        code = self.module.codes[fi - self.module.num_imported_funcs]
-        self.L = L = len(ft.params) + len(code.locals)
-        self.maxh = 0
-        # Prologue: call depth, value-stack room (patched below), zero locals.
-        a.alu_mem_imm8(5, R15, CTX_DEPTH, 1)  # sub qword [r15+depth], 1
-        a.jcc("l", self.traps[EXIT_STACK])
-        a.lea(RAX, RBX, 0)
-        room_at = a.here() - 4
-        a.cmp_mem(RAX, R15, CTX_STACK_END)
-        a.jcc("a", self.traps[EXIT_STACK])
-        if L > len(ft.params):
-            a.rr(0x31, RAX, RAX, False)
-            for i in range(len(ft.params), L):
-                a.store(RBX, 8 * i, RAX)
-        self.ret_label = Label()
-        self.nresults = len(ft.results)
-        self.ctrl = [_Frame("func", self.ret_label, 0, 0, len(ft.results))]
-        self.h = 0
-        self.dead = 0  # > 0: skipping unreachable code, nesting depth + 1
-        for op, imm, _ in code.body:
-            self._instr(op, imm)
-        room = 8 * (L + self.maxh + 1)
-        a.buf[room_at : room_at + 4] = room.to_bytes(4, "little", signed=True)
+    def push_reg(self, reg: int) -> None:
+        self.a.store64(R12, self.slot(self.d), reg)
+        self.d += 1
+        if self.d > self.max_d:
+            self.max_d = self.d
 
-    def _d(self, pos: int) -> int:
-        return 8 * (self.L + pos)
-
-    def _push(self) -> int:
-        self.h += 1
-        self.maxh = max(self.maxh, self.h)
-        return self.h - 1
-
-    def _copy(self, n: int, src: int, dst: int) -> None:
-        if src == dst:
-            return
-        for k in range(n):
-            self.a.load(RAX, RBX, self._d(src + k))
-            self.a.store(RBX, self._d(dst + k), RAX)
-
-    def _branch(self, depth: int) -> None:
-        """Move the label's values into place and jump (stack unchanged)."""
-        fr = self.ctrl[-1 - depth]
-        n = fr.nparams if fr.kind == "loop" else fr.nresults
-        self._copy(n, self.h - n, fr.height)
-        self.a.jmp(fr.label)
-
-    def _return(self) -> None:
-        n = self.nresults
-        for k in range(n):
-            self.a.load(RAX, RBX, self._d(self.h - n + k))
-            self.a.store(RBX, 8 * k, RAX)
-        self.a.alu_mem_imm8(0, R15, CTX_DEPTH, 1)  # add qword [r15+depth], 1
-        self.a.ret()
-
-    def _instr(self, op: int, imm: Any) -> None:  # noqa: C901, PLR0912, PLR0915
-        a, C = self.a, _C
-        if self.dead:
-            if op in (C["block"], C["loop"], C["if"]):
-                self.dead += 1
-            elif op == C["end"] or (op == C["else"] and self.dead == 1):
-                self.dead -= 1
-                if self.dead == 0:
-                    self._instr(op, imm)
-            return
-        if op in BINOPS:
-            kind, data, w = BINOPS[op]
-            x, y = self._d(self.h - 2), self._d(self.h - 1)
-            a.load(RAX, RBX, x)
-            a.load(RCX, RBX, y)
-            if kind == "alu":
-                a.rr(data, RAX, RCX, w)
-            elif kind == "mul":
-                a.rr0f(0xAF, RAX, RCX, w)
-            elif kind == "shift":
-                a.group(0xD3, data, RAX, w)
-            elif kind == "cmp":
-                a.rr(0x39, RAX, RCX, w)
-                a.setcc(data, RAX)
-            else:
-                self._div(data, w)
-            a.store(RBX, x, RAX)
-            self.h -= 1
-        elif op in UNOPS:
-            kind, data, w = UNOPS[op]
-            x = self._d(self.h - 1)
-            a.load(RAX, RBX, x)
-            if kind == "eqz":
-                a.rr(0x85, RAX, RAX, w)
-                a.setcc("e", RAX)
-            elif kind == "bit":
-                a.rr0f(data, RAX, RAX, w, prefix=0xF3)  # lzcnt / tzcnt / popcnt
-            elif kind == "movx":
-                a.rr0f(data, RAX, RAX, w)
-            elif kind == "sxd":
-                a.movsxd(RAX, RAX)
-            else:
-                a.rr(0x89, RAX, RAX, False)  # mov eax, eax
-            a.store(RBX, x, RAX)
-        elif op == C["local.get"]:
-            a.load(RAX, RBX, 8 * imm)
-            a.store(RBX, self._d(self._push()), RAX)
-        elif op in (C["local.set"], C["local.tee"]):
-            a.load(RAX, RBX, self._d(self.h - 1))
-            a.store(RBX, 8 * imm, RAX)
-            if op == C["local.set"]:
-                self.h -= 1
-        elif op in (C["i32.const"], C["i64.const"]):
-            a.mov_imm(RAX, imm)
-            a.store(RBX, self._d(self._push()), RAX)
-        elif op == C["drop"]:
-            self.h -= 1
-        elif op == C["select"] or op == _SELECT_T:
-            a.load(RAX, RBX, self._d(self.h - 3))
-            a.load(RCX, RBX, self._d(self.h - 2))
-            a.load(RDX, RBX, self._d(self.h - 1))
-            a.rr(0x85, RDX, RDX, False)
-            a.rr0f(0x44, RAX, RCX, True)  # cmovz rax, rcx
-            a.store(RBX, self._d(self.h - 3), RAX)
-            self.h -= 2
-        elif op == C["nop"]:
-            pass
-        elif op in _LOAD_OPS:
-            size, w, opcode = _LOAD_OPS[op]
-            x = self._d(self.h - 1)
-            self._address(x, imm[1], size)
-            if w:
-                a.b(0x48)
-            a.b(*opcode, 0x01)  # reg = eax/rax, r/m = [rcx]
-            a.store(RBX, x, RAX)
-        elif op in _STORE_OPS:
-            size, opcode = _STORE_OPS[op]
-            self._address(self._d(self.h - 2), imm[1], size)
-            a.load(RAX, RBX, self._d(self.h - 1))
-            a.b(*opcode, 0x01)  # r/m = [rcx], reg = al/ax/eax/rax
-            self.h -= 2
-        elif op == _GLOBAL_GET:
-            a.load(RDX, R15, CTX_GLOBALS)
-            a.load(RAX, RDX, 8 * imm)
-            a.store(RBX, self._d(self._push()), RAX)
-        elif op == _GLOBAL_SET:
-            self.h -= 1
-            a.load(RDX, R15, CTX_GLOBALS)
-            a.load(RAX, RBX, self._d(self.h))
-            a.store(RDX, 8 * imm, RAX)
-        elif op == _MEMORY_SIZE:
-            a.load(RAX, R15, CTX_MEM_SIZE)
-            a.b(0x48, 0xC1, 0xE8, 16)  # shr rax, 16
-            a.store(RBX, self._d(self._push()), RAX)
-        elif op in (C["block"], C["loop"]):
-            params, results = _blocktype(self.module, imm)
-            fr = _Frame(
-                "block" if op == C["block"] else "loop",
-                Label(),
-                self.h - len(params),
-                len(params),
-                len(results),
-            )
-            if op == C["loop"]:
-                a.bind(fr.label)
-            self.ctrl.append(fr)
-        elif op == C["if"]:
-            params, results = _blocktype(self.module, imm)
-            self.h -= 1
-            a.load(RAX, RBX, self._d(self.h))
-            a.rr(0x85, RAX, RAX, False)
-            fr = _Frame("if", Label(), self.h - len(params), len(params), len(results))
-            fr.else_label = Label()
-            a.jcc("e", fr.else_label)
-            self.ctrl.append(fr)
-        elif op == C["else"]:
-            fr = self.ctrl[-1]
-            a.jmp(fr.label)
-            a.bind(fr.else_label)  # type: ignore[arg-type]
-            fr.else_label = None
-            fr.kind = "else"
-            self.h = fr.height + fr.nparams
-        elif op == C["end"]:
-            fr = self.ctrl.pop()
-            if fr.else_label is not None:  # an if without else: params pass through
-                a.bind(fr.else_label)
-            if fr.kind == "func":
-                a.bind(fr.label)
-                self.h = fr.nresults
-                self._return()
-                return
-            if fr.kind != "loop":
-                a.bind(fr.label)
-            self.h = fr.height + fr.nresults
-        elif op == C["br"]:
-            self._branch(imm)
-            self._kill()
-        elif op == C["br_if"]:
-            self.h -= 1
-            a.load(RAX, RBX, self._d(self.h))
-            a.rr(0x85, RAX, RAX, False)
-            skip = Label()
-            a.jcc("e", skip)
-            self._branch(imm)
-            a.bind(skip)
-        elif op == C["br_table"]:
-            labels, default = imm
-            self.h -= 1
-            a.load(RCX, RBX, self._d(self.h))
-            for i, depth in enumerate(labels):
-                nxt = Label()
-                a.mov_imm(RAX, i)
-                a.rr(0x39, RCX, RAX, False)  # cmp ecx, eax
-                a.jcc("ne", nxt)
-                self._branch(depth)
-                a.bind(nxt)
-            self._branch(default)
-            self._kill()
-        elif op == C["return"]:
-            self._return()
-            self._kill()
-        elif op == C["unreachable"]:
-            a.jmp(self.traps[EXIT_UNREACHABLE])
-            self._kill()
-        elif op == C["call"]:
-            ft = self.ftypes[imm]
-            base = self.h - len(ft.params)
-            disp = self._d(base)
-            # The callee's frame must fit: room for its results too.
-            self.maxh = max(self.maxh, base + len(ft.results))
-            a.add_imm(RBX, disp)
-            a.call(self.entry_labels[imm])
-            a.add_imm(RBX, -disp)
-            self.h = base + len(ft.results)
+    def pop_reg(self, reg: int, w: int = 1) -> None:
+        self.d -= 1
+        if w:
+            self.a.load64(reg, R12, self.slot(self.d))
         else:
-            raise Unsupported(op)
+            self.a.load32(reg, R12, self.slot(self.d))
 
-    def _address(self, slot: int, offset: int, size: int) -> None:
-        """rcx = the host address of the access at the i32 address in
-        ``slot`` + ``offset``, after checking that its ``size`` bytes lie
-        within the memory (else the out-of-bounds trap). 64-bit arithmetic:
-        address + offset + size < 2**34 cannot wrap."""
+    def trap(self, kind: int) -> Label:
+        lab = self.traps.get(kind)
+        if lab is None:
+            lab = self.traps[kind] = Label()
+        return lab
+
+    def exit(self, code: int, a_: int = 0, b: int = 0) -> None:
+        """A resumable exit to Python; the operand stack up to depth d is
+        in memory (VS_TOP points past it)."""
         a = self.a
-        a.mov_imm(RCX, offset)
-        a.load(RAX, RBX, slot)
-        a.rr(0x01, RCX, RAX, True)  # add rcx, rax
-        a.lea(RDX, RCX, size)
-        a.cmp_mem(RDX, R15, CTX_MEM_SIZE)
-        a.jcc("a", self.traps[EXIT_OOB])
-        a.add_mem(RCX, R15, CTX_MEM_BASE)
-
-    def _kill(self) -> None:
-        """The rest of the current block is unreachable."""
-        self.dead = 1
-        self.h = self.ctrl[-1].height
-
-    def _div(self, name: str, w: bool) -> None:
-        """rax = rax op rcx for div_s/div_u/rem_s/rem_u, with the traps."""
-        a = self.a
-        a.rr(0x85, RCX, RCX, w)
-        a.jcc("e", self.traps[EXIT_DIV_ZERO])
-        done = Label()
-        if name.endswith("_s"):
-            normal = Label()
-            a.mov_imm(RDX, -1 if w else 0xFFFFFFFF)
-            a.rr(0x39, RCX, RDX, w)  # cmp rcx, -1
-            a.jcc("ne", normal)
-            if name == "div_s":
-                a.mov_imm(RDX, 1 << 63 if w else 1 << 31)
-                a.rr(0x39, RAX, RDX, w)
-                a.jcc("e", self.traps[EXIT_OVERFLOW])
-                a.group(0xF7, 3, RAX, w)  # neg rax: x / -1
-                a.jmp(done)
+        a.store_imm64(R15, 8 * EXIT_CODE, code)
+        for field, v in ((EXIT_A, a_), (EXIT_B, b)):
+            if v < 0x80000000:
+                a.store_imm64(R15, 8 * field, v)
             else:
-                a.rr(0x31, RAX, RAX, False)  # x % -1 == 0
+                a.mov_imm(RAX, v)
+                a.store64(R15, 8 * field, RAX)
+        a.lea(RAX, R12, self.slot(self.d))
+        a.store64(R15, 8 * VS_TOP, RAX)
+        a.call_mem(R15, 8 * EXIT_STUB)
+
+    # the function --------------------------------------------------------------
+
+    def compile(self) -> None:
+        a = self.a
+        a.align(16)
+        a.bind(self.entry)
+        # Depth and value-stack checks, then zeroed locals.
+        a.alu_mem_imm(5, R15, 8 * DEPTH, 1)  # sub qword [DEPTH], 1
+        a.jcc(CC_L, self.trap(T_STACK))
+        # trace[depth] = this function (read back for a trap's stack trace)
+        a.load64(RAX, R15, 8 * DEPTH)
+        a.load64(RDX, R15, 8 * TRACE)
+        a.mov_imm(RCX, self.index)
+        a.store32(RDX, 0, RCX, RAX, scale=2)
+        size_fix = len(a.buf)
+        a.lea(RAX, R12, 0)  # patched with the frame size below
+        a.cmp_mem(RAX, R15, 8 * VS_LIMIT)
+        a.jcc(CC_A, self.trap(T_STACK))
+        nparams = len(self.ft.params)
+        nzero = self.nlocals - nparams
+        if nzero <= 8:
+            for i in range(nparams, self.nlocals):
+                a.store_imm64(R12, 8 * i, 0)
+        else:
+            a.lea(RDI, R12, 8 * nparams)
+            a.mov_imm(RCX, nzero)
+            a.alu(6, RAX, RAX, 0)
+            a.rep_stosq()
+        nres = len(self.ft.results)
+        func = _Frame("func", 0, 0, nres, True)
+        self.frames.append(func)
+        body = self.body
+        for pc in range(len(body)):
+            op, imm, _ = body[pc]
+            name = OPS[op].name
+            if not self.live and name not in ("block", "loop", "if", "else", "end"):
+                continue
+            self.instr(name, imm)
+        # traps
+        for kind, lab in self.traps.items():
+            a.bind(lab)
+            a.store_imm64(R15, 8 * EXIT_CODE, TRAP_BASE + kind)
+            a.call_mem(R15, 8 * EXIT_STUB)
+        # the frame's size, now known
+        frame = 8 * (self.nlocals + self.max_d + 1)
+        patch = Asm()
+        patch.lea(RAX, R12, frame)
+        a.buf[size_fix : size_fix + len(patch.buf)] = patch.buf
+
+    def epilogue(self) -> None:
+        """Return: results to slots 0.., the depth back, ret."""
+        a = self.a
+        n = len(self.ft.results)
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            if src != 8 * j:
+                a.load64(RAX, R12, src)
+                a.store64(R12, 8 * j, RAX)
+        a.alu_mem_imm(0, R15, 8 * DEPTH, 1)
+        a.ret()
+
+    def branch(self, depth: int) -> None:
+        """Move the target's values into place and jump (unconditionally)."""
+        fr = self.frames[-1 - depth]
+        if fr.kind == "func":
+            self.epilogue()
+            return
+        n = fr.arity
+        a = self.a
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            dst = self.slot(fr.height + j)
+            if src != dst:
+                a.load64(RAX, R12, src)
+                a.store64(R12, dst, RAX)
+        a.jmp(fr.target)
+
+    def instr(self, name: str, imm: Any) -> None:  # noqa: C901 - one dispatch over instructions
+        a = self.a
+        if name == "local.get":
+            a.load64(RAX, R12, 8 * imm)
+            self.push_reg(RAX)
+        elif name == "local.set":
+            self.pop_reg(RAX)
+            a.store64(R12, 8 * imm, RAX)
+        elif name == "local.tee":
+            a.load64(RAX, R12, self.slot(self.d - 1))
+            a.store64(R12, 8 * imm, RAX)
+        elif name in ("i32.const", "i64.const", "f32.const", "f64.const"):
+            # an integer's value or a float's bits
+            v = imm & (0xFFFFFFFF if name[1] == "3" else 0xFFFFFFFFFFFFFFFF)
+            if v < 0x80000000:
+                a.store_imm64(R12, self.slot(self.d), v)
+                self.d += 1
+                self.max_d = max(self.max_d, self.d)
+            else:
+                a.mov_imm(RAX, v)
+                self.push_reg(RAX)
+        elif name in _LOADS:
+            self.load(name, imm[1])
+        elif name in _STORES:
+            self.store(_STORES[name], imm[1])
+        elif name in ("block", "loop", "if"):
+            self.open(name, imm)
+        elif name == "else":
+            fr = self.frames[-1]
+            if self.live:
+                self.branch_to_end(fr)
+            a.bind(fr.else_)  # type: ignore[arg-type]
+            fr.else_ = None
+            self.d = fr.height + fr.nparams
+            self.live = fr.live
+        elif name == "end":
+            self.close()
+        elif name == "br":
+            self.branch(imm)
+            self.live = False
+        elif name == "br_if":
+            self.pop_reg(RAX, 0)
+            skip = Label()
+            a.test(RAX, RAX, 0)
+            a.jcc(CC_E, skip)
+            self.branch(imm)
+            a.bind(skip)
+        elif name == "br_table":
+            self.br_table(imm)
+        elif name == "return":
+            self.epilogue()
+            self.live = False
+        elif name == "unreachable":
+            a.jmp(self.trap(T_UNREACHABLE))
+            self.live = False
+        elif name == "nop":
+            pass
+        elif name == "drop":
+            self.d -= 1
+        elif name == "select" or name == "select_t":
+            self.pop_reg(RAX, 0)
+            keep = Label()
+            a.test(RAX, RAX, 0)
+            a.jcc(CC_NE, keep)
+            a.load64(RAX, R12, self.slot(self.d - 1))
+            a.store64(R12, self.slot(self.d - 2), RAX)
+            a.bind(keep)
+            self.d -= 1
+        elif name == "call":
+            self.call(imm)
+        elif name == "call_indirect":
+            # Python checks the entry (and calls it when it is not native
+            # code of this instance); a native callee's address comes back
+            # in EXIT_A and is called from here, with no Python between.
+            ft = self.module.types[imm[0]]
+            n = len(ft.params)
+            done = Label()
+            site = 0
+            if self.sites is not None:
+                # The site's inline cache: the table entry (a Python object,
+                # read from the table's list) it last resolved to natively,
+                # and that callee's address; the same entry calls it directly.
+                site = self.sites[0] = self.sites[0] + 1
+                slow = Label()
+                ics = 8 * (self.ntables + 2 * (site - 1))
+                a.load32(RAX, R12, self.slot(self.d - 1))
+                a.load64(RCX, R15, 8 * ICS)
+                a.load64(RDX, RCX, 8 * imm[1])  # the table's list object
+                a.cmp_mem(RAX, RDX, LIST_SIZE)
+                a.jcc(CC_AE, slow)
+                a.load64(RDX, RDX, LIST_ITEMS)
+                a.load64(RDX, RDX, 0, RAX, scale=3)
+                a.cmp_mem(RDX, RCX, ics)
+                a.jcc(CC_NE, slow)
+                a.load64(RAX, RCX, ics + 8)
+                a.push(R12)
+                a.lea(R12, R12, self.slot(self.d - 1 - n))
+                a.call_reg(RAX)
+                a.pop(R12)
+                a.jmp(done)
+                a.bind(slow)
+            self.exit(EXIT_CALL_INDIRECT, imm[0], imm[1] | (site << 32))
+            a.load64(RAX, R15, 8 * EXIT_A)
+            a.test(RAX, RAX, 1)
+            a.jcc(CC_E, done)
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - 1 - n))
+            a.call_reg(RAX)
+            a.pop(R12)
+            a.bind(done)
+            self.d += len(ft.results) - n - 1
+            self.max_d = max(self.max_d, self.d)
+        elif name == "global.get":
+            if imm in self.owned:
+                a.load64(RCX, R15, 8 * GLOBALS)
+                a.load64(RAX, RCX, 8 * imm)
+                self.push_reg(RAX)
+            else:
+                self.exit(EXIT_GLOBAL_GET, imm)
+                self.d += 1
+                self.max_d = max(self.max_d, self.d)
+        elif name == "global.set":
+            if imm in self.owned:
+                self.pop_reg(RAX)
+                a.load64(RCX, R15, 8 * GLOBALS)
+                a.store64(RCX, 8 * imm, RAX)
+            else:
+                self.exit(EXIT_GLOBAL_SET, imm)
+                self.d -= 1
+        elif name == "memory.size":
+            a.load64(RAX, R15, 8 * MEM_SIZE)
+            a.shift_imm(5, RAX, 16, 1)
+            self.push_reg(RAX)
+        elif name == "memory.grow":
+            self.exit(EXIT_GROW)
+        elif name in HELPERS:
+            nin, nout = HELPERS[name]
+            packed = imm if isinstance(imm, int) else (imm[0] | (imm[1] << 32))
+            self.exit(EXIT_HELPER, HELPER_NAMES.index(name), packed)
+            self.d += nout - nin
+            self.max_d = max(self.max_d, self.d)
+        elif name == "ref.null":
+            a.store_imm64(R12, self.slot(self.d), 0)
+            self.d += 1
+            self.max_d = max(self.max_d, self.d)
+        elif name == "ref.is_null":
+            self.pop_reg(RAX)
+            a.test(RAX, RAX, 1)
+            a.setcc(CC_E, RAX)
+            self.push_reg(RAX)
+        elif name == "memory.fill":
+            self.memory_fill()
+        elif name == "memory.copy":
+            self.memory_copy()
+        else:
+            self.numeric(name)
+
+    def open(self, kind: str, bt: int) -> None:
+        a = self.a
+        p, r = _arity(self.module.types, bt)
+        if kind == "if":
+            if self.live:
+                self.pop_reg(RAX, 0)
+        fr = _Frame(kind, self.d - len(p), len(p), len(r), self.live)
+        self.frames.append(fr)
+        if kind == "loop":
+            fr.target = Label()
+            a.bind(fr.target)
+            if self.live:
+                # Return to Python now and then (deadlines, other threads).
+                go = Label()
+                a.alu_mem_imm(5, R15, 8 * BUDGET, 1)
+                a.jcc(CC_GE, go)
+                self.exit(EXIT_YIELD)
+                a.bind(go)
+        elif kind == "if":
+            fr.else_ = Label()
+            if self.live:
+                a.test(RAX, RAX, 0)
+                a.jcc(CC_E, fr.else_)
+
+    def branch_to_end(self, fr: _Frame) -> None:
+        n = fr.nresults
+        a = self.a
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            dst = self.slot(fr.height + j)
+            if src != dst:
+                a.load64(RAX, R12, src)
+                a.store64(R12, dst, RAX)
+        a.jmp(fr.end)
+
+    def close(self) -> None:
+        fr = self.frames.pop()
+        a = self.a
+        if fr.kind == "func":
+            if self.live:
+                self.epilogue()
+            return
+        if self.live and fr.kind != "loop":
+            # fall through into the end: values already at the top; move down
+            n = fr.nresults
+            for j in range(n):
+                src = self.slot(self.d - n + j)
+                dst = self.slot(fr.height + j)
+                if src != dst:
+                    a.load64(RAX, R12, src)
+                    a.store64(R12, dst, RAX)
+        elif self.live and fr.kind == "loop":
+            n = fr.nresults
+            for j in range(n):
+                src = self.slot(self.d - n + j)
+                dst = self.slot(fr.height + j)
+                if src != dst:
+                    a.load64(RAX, R12, src)
+                    a.store64(R12, dst, RAX)
+        if fr.else_ is not None:  # an if without else: the false arm ends here
+            a.bind(fr.else_)
+        a.bind(fr.end)
+        self.d = fr.height + fr.nresults
+        self.max_d = max(self.max_d, self.d)
+        self.live = fr.live
+
+    def br_table(self, imm: Any) -> None:
+        targets, default = imm
+        a = self.a
+        self.pop_reg(RAX, 0)
+        stubs: dict[int, Label] = {}
+        for t in (*targets, default):
+            stubs.setdefault(t, Label())
+        a.alu_imm(7, RAX, len(targets), 0)  # cmp eax, n
+        a.jcc(CC_AE, stubs[default])
+        table = Label()
+        a.lea_rip(RDX, table)
+        a.load_s32_x4(RAX, RDX, RAX)
+        a.alu(0, RAX, RDX, 1)
+        a.jmp_reg(RAX)
+        a.align(4)
+        a.bind(table)
+        a.table32(table, [stubs[t] for t in targets])
+        for t, lab in stubs.items():
+            a.bind(lab)
+            self.branch(t)
+        self.live = False
+
+    def call(self, index: int) -> None:
+        ft = self.ftypes[index]
+        n, nr = len(ft.params), len(ft.results)
+        a = self.a
+        lab = self.native.get(index)
+        if self.lazy and index >= self.module.num_imported_funcs:
+            # through the module's table of entries (exec.FTAB): compiled on
+            # first call, or called by Python when not native
+            a.load64(RCX, R15, 8 * FTAB)
+            a.mov_imm(RAX, index)
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - n))
+            a.call_mem(RCX, 8 * index)
+            a.pop(R12)
+        elif lab is None:
+            self.exit(EXIT_CALL, index)
+        else:
+            a.push(R12)
+            a.lea(R12, R12, self.slot(self.d - n))
+            a.call(lab)
+            a.pop(R12)
+        self.d += nr - n
+        self.max_d = max(self.max_d, self.d, self.d + n)
+
+    def numeric(self, name: str) -> None:  # noqa: C901
+        a = self.a
+        t, _, op = name.partition(".")
+        if name in _FLOAT_CONV:
+            self.convert(name)
+            return
+        if t in ("f32", "f64"):
+            self.float_op(t == "f64", op)
+            return
+        w = 1 if t == "i64" else 0
+        if op == "eqz":
+            self.pop_reg(RAX, w)
+            a.test(RAX, RAX, w)
+            a.setcc(CC_E, RAX)
+            self.push_reg(RAX)
+            return
+        if op in _BITS:
+            self.pop_reg(RAX, w)
+            a.bitcount(_BITS[op], RAX, RAX, w)
+            self.push_reg(RAX)
+            return
+        if op in ("extend8_s", "extend16_s", "extend32_s"):
+            self.pop_reg(RAX, 1)
+            a.movsx(RAX, RAX, int(op[6:-2]), w)
+            self.push_reg(RAX)
+            return
+        if op == "wrap_i64":
+            self.pop_reg(RAX, 0)
+            self.push_reg(RAX)
+            return
+        if op == "extend_i32_s":
+            self.pop_reg(RAX, 0)
+            a.movsx(RAX, RAX, 32, 1)
+            self.push_reg(RAX)
+            return
+        if op == "extend_i32_u":
+            return  # already zero-extended
+        self.pop_reg(RCX, w)
+        self.pop_reg(RAX, w)
+        if op in _CMP:
+            a.alu(7, RAX, RCX, w)
+            a.setcc(_CMP[op], RAX)
+        elif op in _ALU:
+            a.alu(_ALU[op], RAX, RCX, w)
+        elif op in _SHIFT:
+            a.shift_cl(_SHIFT[op], RAX, w)
+        elif op == "mul":
+            a.imul(RAX, RCX, w)
+        else:
+            self.divide(op, w)
+            return
+        self.push_reg(RAX)
+
+    def divide(self, op: str, w: int) -> None:
+        a = self.a
+        a.test(RCX, RCX, w)
+        a.jcc(CC_E, self.trap(T_DIV0))
+        signed = op.endswith("_s")
+        done = Label()
+        result = RAX if op.startswith("div") else RDX
+        if signed:
+            normal = Label()
+            a.alu_imm(7, RCX, -1, w)  # cmp rcx, -1
+            a.jcc(CC_NE, normal)
+            if op == "div_s":
+                a.mov_imm(RDX, 1 << 63 if w else 1 << 31)
+                a.alu(7, RAX, RDX, w)
+                a.jcc(CC_E, self.trap(T_OVERFLOW))
+                # x / -1 = -x: fall through to idiv, which cannot fault now
+            else:
+                a.alu(6, RDX, RDX, 0)  # x % -1 = 0
                 a.jmp(done)
             a.bind(normal)
-            a.cqo(w)
-            a.group(0xF7, 7, RCX, w)  # idiv
+            a.cdq(w)
         else:
-            a.rr(0x31, RDX, RDX, False)
-            a.group(0xF7, 6, RCX, w)  # div
-        if name.startswith("rem"):
-            a.rr(0x89, RAX, RDX, w)
+            a.alu(6, RDX, RDX, 0)
+        a.div(RCX, signed, w)
         a.bind(done)
         if not w:
-            a.rr(0x89, RAX, RAX, False)
+            a.mov(result, result, 0)  # zero-extend the 32-bit result
+        self.push_reg(result)

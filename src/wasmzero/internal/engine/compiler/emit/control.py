@@ -4,6 +4,7 @@ passes/structure.py for the lowering).
 
 from __future__ import annotations
 
+from ...limits import charge_lines
 from ..passes.counters import Counted
 from ..passes.structure import KIND_BLOCK, KIND_FUNC, KIND_IF, KIND_LOOP
 from .values import (
@@ -51,7 +52,9 @@ class ControlEmitter:
         fr = Frame(node, kind, np, nr, height)
         fr.outer_indent = self.indent
         if kind == KIND_LOOP and not node.sites:
-            pass  # never branched to: runs once, like a plain block
+            # never branched to: runs once, like a plain block
+            if self.ctx.options.fuel:  # limits: fuel at a loop header
+                self.lines.extend(charge_lines("    " * self.indent))
         elif kind == KIND_LOOP:
             if self.py_depth >= MAX_PY_LOOPS:
                 raise TranslationLimit("loops nested too deeply for Python")
@@ -94,6 +97,8 @@ class ControlEmitter:
                     self.lines.append(f"{ind}{ts[0]} = l{ts[1]} + l{c.x}")
             self.indent += 1
             self.py_depth += 1
+            if kind == KIND_LOOP and self.ctx.options.fuel:  # limits: fuel at a loop header
+                self.lines.extend(charge_lines("    " * self.indent))
         if kind == KIND_IF:
             self.emit(f"if {cond}:")
             self.indent += 1
