@@ -361,6 +361,10 @@ class MemoryEmitter:
         v = self.pop()
         a = self.pop()
         self.flush_unsafe()
+        if a.unsafe and v.unsafe and not a.simple:
+            # Python evaluates `M[a] = v`'s value first; wasm, the address:
+            # when both may trap, the address goes first, into a temporary.
+            a = self._copy(a)
         off = memarg[1]
         if op == _F32_STORE:
             # Fast path for every value but NaN (whose f32 payload the

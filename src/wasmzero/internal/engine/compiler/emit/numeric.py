@@ -261,9 +261,10 @@ class NumericEmitter:
         width = 32 if name[:3] == "i32" else 64
         in_width = 64 if name == "i32.wrap_i64" else width
         if name[4:] == "and":
-            # A sign mask (x >>s (bits - 1)) and y: y where x is negative.
+            # A sign mask (x >>s (bits - 1)) and y: y where x is negative
+            # (only when y cannot trap: wasm evaluates it in any case).
             for m, o in (args, args[::-1]):
-                if m.sign is not None:
+                if m.sign is not None and not o.unsafe:
                     e = f"({o.e} if {m.sign} >= {1 << (width - 1)} else 0)"
                     self.push(V(e, m.names | o.names, m.unsafe or o.unsafe))
                     return
