@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("wasmtime")
 
-SEEDS = range(int(os.environ.get("WZ_GEN_SEEDS", "60")))
+SEEDS = range(int(os.environ.get("WZ_GEN_SEEDS", "3000")))
 
 SCRIPT = """
 import hashlib, json, sys, wasmtime

@@ -65,6 +65,8 @@ class LocalEmitter:
 
     def op_local_set(self, i: int, x: int) -> None:
         v = self.pop()
+        if v.unsafe:
+            self.flush_unsafe()  # as in op_local_tee
         if not self.set_virtual(i, x, v):
             self.assign(f"l{x}", v)
             self.note_range(x, v)
@@ -142,6 +144,10 @@ class LocalEmitter:
         if self.set_virtual(i, x, v, tee=True):
             self.stack.append(copy.copy(v))
             return
+        if v.unsafe:
+            # computed now (a statement): what may trap before it in wasm
+            # order, pending below it on the stack, goes first
+            self.flush_unsafe()
         self.assign(f"l{x}", v)
         self.note_range(x, v)
         self.note_alias(x, v)
