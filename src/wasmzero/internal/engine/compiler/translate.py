@@ -111,18 +111,29 @@ class Translator(
     def run(self, body: list) -> None:
         self.body = body
         skip = 0  # nesting depth inside unreachable code
-        dropped = self.plan.skip  # the counting tails of `for` loops
-        tails = self.plan.tails
+        plan = self.plan
+        dropped = plan.skip  # the counting tails of `for` loops
+        tails = plan.tails
+        scans, copies, scan_ends = plan.scans, plan.copies, plan.scan_ends
+        # Indices any of those name (few): one test for the others.
+        special = set(dropped)
+        special.update(tails, scans, copies, scan_ends)
+        frames = self.frames
+        virtual = self.virtual  # (only ever changed in place)
+        handlers = _HANDLERS
+        numeric = self.numeric
+        stops = _STRAIGHT_STOPS
+        nesting = (_BLOCK, _LOOP, _IF)
         for i, (op, imm, _off) in enumerate(body):
-            if self.virtual and (op in _STRAIGHT_STOPS or i in dropped):
+            if virtual and (op in stops or i in dropped):
                 # Dead here (see dead_after).
-                for x, v in self.virtual.items():
+                for x, v in virtual.items():
                     if self.live(i, x):
                         self.assign(f"l{x}", v)  # (never: dead_after saw it dead)
-                self.virtual.clear()
-            f = self.frames[-1]
+                virtual.clear()
+            f = frames[-1]
             if f.unreachable:
-                if op in (_BLOCK, _LOOP, _IF):
+                if op in nesting:
                     skip += 1
                     continue
                 if op == _END:  # end
@@ -134,22 +145,29 @@ class Translator(
                 if op == _ELSE and not skip:  # else
                     self.op_else()
                 continue
-            if i in dropped:
+            if i in special:
+                if i in dropped:
+                    continue
+                if i in tails:
+                    if f.node.start == tails[i] and not f.need_guard:
+                        f.tail = len(self.lines)
+                if i in scans:
+                    self.scan_preamble(i)
+                elif i in copies:
+                    self.copy_preamble(i)
+                handler = handlers.get(op)
+                if handler is None:
+                    numeric(op)
+                else:
+                    handler(self, i, imm)
+                if i in scan_ends:
+                    self.indent -= 1  # (the end of the loop in the scan's else)
                 continue
-            if i in tails:
-                if f.node.start == tails[i] and not f.need_guard:
-                    f.tail = len(self.lines)
-            if i in self.plan.scans:
-                self.scan_preamble(i)
-            elif i in self.plan.copies:
-                self.copy_preamble(i)
-            handler = _HANDLERS.get(op)
+            handler = handlers.get(op)
             if handler is None:
-                self.numeric(op)
+                numeric(op)
             else:
                 handler(self, i, imm)
-            if i in self.plan.scan_ends:
-                self.indent -= 1  # (the end of the loop in the scan's else)
 
 
 def _build_handlers() -> dict:

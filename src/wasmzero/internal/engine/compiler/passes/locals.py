@@ -137,14 +137,24 @@ def _live_in(body: list) -> dict[int, int]:
     instructions are composed once into a (read, set) pair of masks, so the
     walk visits only control instructions. See Translator.live for the
     others."""
-    ctrl = [k for k, ins in enumerate(body) if ins[0] in _STRAIGHT_STOPS]
-    n = len(ctrl)
-    # before[p]: (read, set) of the straight-line code before ctrl[p]
+    # before[p]: (read, set) of the straight-line code before ctrl[p] (one
+    # forward walk: a read counts unless a set of that local precedes it)
+    ctrl: list[int] = []
     before: list[tuple[int, int]] = []
-    prev = -1
-    for c in ctrl:
-        before.append(_transfer(body, prev + 1, c))
-        prev = c
+    gen = kill = 0
+    stops = _STRAIGHT_STOPS
+    for k, (op, imm, _) in enumerate(body):
+        if op == _LOCAL_GET:
+            b = 1 << imm
+            if not kill & b:
+                gen |= b
+        elif op == _LOCAL_SET or op == _LOCAL_TEE:
+            kill |= 1 << imm
+        elif op in stops:
+            ctrl.append(k)
+            before.append((gen, kill))
+            gen = kill = 0
+    n = len(ctrl)
     end_of: dict[int, int] = {}  # a loop's position in ctrl -> its end's
     start_of: dict[int, int] = {}  # an end's index in body -> its construct's
     opened: list[int] = []
