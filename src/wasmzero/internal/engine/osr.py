@@ -46,7 +46,8 @@ class LoopFunction:
     exits: list[tuple[int, int]]  # per exit number: (first slot, count) in the results
 
 
-def _arity(types: list[FuncType], bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def block_arity(types: list[FuncType], bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A block type's parameter and result types (``types``: the module's)."""
     if bt == BLOCKTYPE_EMPTY:
         return (), ()
     if bt < 0:
@@ -92,12 +93,12 @@ def loop_function(
     whose types are ``types``."""
     assert body[pc][0] == _LOOP
     end = loop_end(body, pc)
-    lparams, lresults = _arity(types, body[pc][1])
+    lparams, lresults = block_arity(types, body[pc][1])
     # The labels a branch may leave the loop for, innermost first, and the
     # types each such branch carries.
     carried: list[tuple[int, ...]] = [lresults]  # exit 0: falling through
     for k in enclosing(body, pc):
-        p, r = _arity(types, body[k][1])
+        p, r = block_arity(types, body[k][1])
         carried.append(p if body[k][0] == _LOOP else r)
     carried.append(tuple(ft.results))  # the function's label
     nl = len(local_types)

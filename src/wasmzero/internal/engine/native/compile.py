@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...wasm.instructions import BLOCKTYPE_EMPTY, BLOCKTYPE_VALTYPES, OPS
+from ...wasm.instructions import BLOCKTYPE_EMPTY, OPS
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF, I32, I64, FuncType
+from ..osr import block_arity
 from .asm import (
     CC_A,
     CC_AE,
@@ -151,7 +152,7 @@ def supported(
             continue
         if name in _CONTROL:
             if name in ("block", "loop", "if") and imm != BLOCKTYPE_EMPTY:
-                p, r = _arity(types, imm)
+                p, r = block_arity(types, imm)
                 if any(t not in _INT for t in (*p, *r)):
                     return False
             elif name == "call":
@@ -174,15 +175,6 @@ def supported(
         if not _numeric_ok(name, bitcount, sse41):
             return False
     return True
-
-
-def _arity(types: list[FuncType], bt: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    if bt == BLOCKTYPE_EMPTY:
-        return (), ()
-    if bt < 0:
-        return (), (BLOCKTYPE_VALTYPES[bt],)
-    ft = types[bt]
-    return ft.params, ft.results
 
 
 class _Frame:
@@ -329,15 +321,20 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         patch.lea(RAX, R12, frame)
         a.buf[size_fix : size_fix + len(patch.buf)] = patch.buf
 
+    def move_top(self, n: int, dst: int) -> None:
+        """Copy the top ``n`` operands to the slots from displacement ``dst``
+        (a branch target's height, or 0 for results)."""
+        a = self.a
+        for j in range(n):
+            src = self.slot(self.d - n + j)
+            if src != dst + 8 * j:
+                a.load64(RAX, R12, src)
+                a.store64(R12, dst + 8 * j, RAX)
+
     def epilogue(self) -> None:
         """Return: results to slots 0.., the depth back, ret."""
         a = self.a
-        n = len(self.ft.results)
-        for j in range(n):
-            src = self.slot(self.d - n + j)
-            if src != 8 * j:
-                a.load64(RAX, R12, src)
-                a.store64(R12, 8 * j, RAX)
+        self.move_top(len(self.ft.results), 0)
         a.alu_mem_imm(0, R15, 8 * DEPTH, 1)
         a.ret()
 
@@ -347,15 +344,8 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         if fr.kind == "func":
             self.epilogue()
             return
-        n = fr.arity
-        a = self.a
-        for j in range(n):
-            src = self.slot(self.d - n + j)
-            dst = self.slot(fr.height + j)
-            if src != dst:
-                a.load64(RAX, R12, src)
-                a.store64(R12, dst, RAX)
-        a.jmp(fr.target)
+        self.move_top(fr.arity, self.slot(fr.height))
+        self.a.jmp(fr.target)
 
     def instr(self, name: str, imm: Any) -> None:  # noqa: C901 - one dispatch over instructions
         a = self.a
@@ -516,7 +506,7 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
 
     def open(self, kind: str, bt: int) -> None:
         a = self.a
-        p, r = _arity(self.module.types, bt)
+        p, r = block_arity(self.module.types, bt)
         if kind == "if":
             if self.live:
                 self.pop_reg(RAX, 0)
@@ -539,15 +529,8 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
                 a.jcc(CC_E, fr.else_)
 
     def branch_to_end(self, fr: _Frame) -> None:
-        n = fr.nresults
-        a = self.a
-        for j in range(n):
-            src = self.slot(self.d - n + j)
-            dst = self.slot(fr.height + j)
-            if src != dst:
-                a.load64(RAX, R12, src)
-                a.store64(R12, dst, RAX)
-        a.jmp(fr.end)
+        self.move_top(fr.nresults, self.slot(fr.height))
+        self.a.jmp(fr.end)
 
     def close(self) -> None:
         fr = self.frames.pop()
@@ -556,23 +539,9 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
             if self.live:
                 self.epilogue()
             return
-        if self.live and fr.kind != "loop":
-            # fall through into the end: values already at the top; move down
-            n = fr.nresults
-            for j in range(n):
-                src = self.slot(self.d - n + j)
-                dst = self.slot(fr.height + j)
-                if src != dst:
-                    a.load64(RAX, R12, src)
-                    a.store64(R12, dst, RAX)
-        elif self.live and fr.kind == "loop":
-            n = fr.nresults
-            for j in range(n):
-                src = self.slot(self.d - n + j)
-                dst = self.slot(fr.height + j)
-                if src != dst:
-                    a.load64(RAX, R12, src)
-                    a.store64(R12, dst, RAX)
+        if self.live:
+            # falling through the end: its results, at the top, move down
+            self.move_top(fr.nresults, self.slot(fr.height))
         if fr.else_ is not None:  # an if without else: the false arm ends here
             a.bind(fr.else_)
         a.bind(fr.end)
