@@ -379,7 +379,7 @@ def test_trap_has_stack_trace_and_runtime_stays_usable() -> None:
 
 def test_memory_cache_is_shared_between_runtimes() -> None:
     cache = CompilationCache()
-    config = RuntimeConfig(compilation_cache=cache)
+    config = RuntimeConfig(engine="compiler", compilation_cache=cache)
     with Runtime(config) as a, Runtime(config) as b:
         ca = a.compile_module(STATE)
         a.instantiate_module(ca).exported_function("f")()
@@ -395,7 +395,7 @@ SECOND_PROCESS = textwrap.dedent(
     from pathlib import Path
     from wasmzero import CompilationCache, Runtime, RuntimeConfig
     cache = CompilationCache(directory=sys.argv[1])
-    with Runtime(RuntimeConfig(compilation_cache=cache)) as rt:
+    with Runtime(RuntimeConfig(engine="compiler", compilation_cache=cache)) as rt:
         compiled = rt.compile_module(Path(sys.argv[2]).read_bytes())
         print(rt.instantiate_module(compiled).exported_function("f")(), compiled._code.translations)
     """

@@ -29,7 +29,7 @@ def run_once(directory: Path) -> tuple[int, int]:
     """(result, functions translated) of a run with a fresh cache object, so
     only the disk can spare the translation."""
     cache = CompilationCache(directory)
-    with Runtime(RuntimeConfig(compilation_cache=cache)) as rt:
+    with Runtime(RuntimeConfig(engine="compiler", compilation_cache=cache)) as rt:
         compiled = rt.compile_module(MODULE)
         return rt.instantiate_module(compiled).exported_function("f")(
             3

@@ -115,7 +115,7 @@ def test_cache_grows_with_each_run(tmp_path: Path) -> None:
     data = _module(_bodies(_ADD(0), n=50))
 
     def run(*names: str) -> list[int]:
-        config = RuntimeConfig(compilation_cache=CompilationCache(tmp_path))
+        config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
         with Runtime(config) as rt:
             mod = rt.instantiate(data)
             return [mod.exported_function(n)(1) for n in names]
@@ -131,7 +131,9 @@ def test_cache_grows_with_each_run(tmp_path: Path) -> None:
 
 def test_lazy_modules_cache_translations_but_not_bodies(tmp_path: Path) -> None:
     data = _module(_bodies(_INVALID, at=40, n=50))
-    config = RuntimeConfig(compilation_cache=CompilationCache(tmp_path), lazy_validation=True)
+    config = RuntimeConfig(
+        engine="compiler", compilation_cache=CompilationCache(tmp_path), lazy_validation=True
+    )
     for _ in range(2):
         with Runtime(config) as rt:
             mod = rt.instantiate(data)
@@ -143,18 +145,22 @@ def test_lazy_modules_cache_translations_but_not_bodies(tmp_path: Path) -> None:
 
 def test_corrupt_cache_file_is_ignored(tmp_path: Path) -> None:
     data = _module(_bodies(_ADD(0), n=5))
-    config = RuntimeConfig(compilation_cache=CompilationCache(tmp_path))
+    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
     with Runtime(config) as rt:
         assert rt.instantiate(data).exported_function("f3")(1) == 4
     (path,) = tmp_path.glob("*.wzc")
     blob = bytearray(path.read_bytes())
     for cut in (len(blob) // 2, 10):
         path.write_bytes(bytes(blob[:cut]))
-        with Runtime(RuntimeConfig(compilation_cache=CompilationCache(tmp_path))) as rt:
+        with Runtime(
+            RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
+        ) as rt:
             assert rt.instantiate(data).exported_function("f3")(1) == 4
     blob[-5] ^= 0xFF
     path.write_bytes(bytes(blob))
-    with Runtime(RuntimeConfig(compilation_cache=CompilationCache(tmp_path))) as rt:
+    with Runtime(
+        RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
+    ) as rt:
         assert rt.instantiate(data).exported_function("f4")(1) == 5
     assert _count_stored(tmp_path)[0] >= 1
 
@@ -165,7 +171,7 @@ from wasmzero import CompilationCache, Runtime, RuntimeConfig
 data = open(sys.argv[1], "rb").read()
 first = int(sys.argv[3])
 for round_ in range(20):
-    config = RuntimeConfig(compilation_cache=CompilationCache(sys.argv[2]))
+    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(sys.argv[2]))
     with Runtime(config) as rt:
         mod = rt.instantiate(data)
         for i in range(first, 60, 2):
@@ -189,7 +195,7 @@ def test_concurrent_processes_share_a_cache_directory(tmp_path: Path) -> None:
     count, has_module = _count_stored(cache)
     assert has_module and 30 <= count <= 60
     # The entry is whole: a last run takes everything from it.
-    config = RuntimeConfig(compilation_cache=CompilationCache(cache))
+    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(cache))
     with Runtime(config) as rt:
         mod = rt.instantiate(wasm.read_bytes())
         assert [mod.exported_function(f"f{i}")(1) for i in range(60)] == list(range(1, 61))

@@ -568,7 +568,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_run.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
     p_run.add_argument("--no-cache", action="store_true", help="do not use a compilation cache")
-    p_run.add_argument("--engine", default="compiler", choices=available_engines())
+    p_run.add_argument("--engine", default="auto", choices=available_engines())
     p_run.add_argument(
         "--tier-threshold",
         type=_parse_tier,
@@ -591,7 +591,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_compile.add_argument("--cache-dir", metavar="DIR", help="compilation cache directory")
     p_compile.add_argument("--no-cache", action="store_true", help="compile without keeping it")
-    p_compile.add_argument("--engine", default="compiler", choices=available_engines())
+    p_compile.add_argument("--engine", default="auto", choices=available_engines())
     p_compile.add_argument("file", help="a .wasm file")
     p_inspect = sub.add_parser("inspect", help="print a module's imports, exports and sections")
     p_inspect.add_argument("file", help="a .wasm file")

@@ -30,7 +30,13 @@ class RuntimeConfig:
         Runtime(RuntimeConfig(engine="compiler", features=CoreFeatures.V1))
 
     Attributes:
-        engine: ``"compiler"`` (WebAssembly translated to Python; default).
+        engine: ``"auto"`` (default): ``"native"`` where machine code can
+            run (x86-64 Linux with executable memory), else ``"compiler"``;
+            ``"native"``: WebAssembly compiled to x86-64 machine code (a
+            function it cannot compile, and an instance with fuel or
+            listeners, runs as the compiler engine runs it);
+            ``"compiler"``: WebAssembly translated to Python;
+            ``"interpreter"``: the reference interpreter.
         features: the core features enabled; ``CoreFeatures.V2`` by default.
         memory_limit_pages: the most pages (64 KiB each) any memory may have;
             ``memory.grow`` beyond it returns -1. Default 65536 (4 GiB).
@@ -94,7 +100,7 @@ class RuntimeConfig:
             (default): no metering, and no charges in the code.
     """
 
-    engine: str = "compiler"
+    engine: str = "auto"
     features: CoreFeatures = CoreFeatures.V2
     memory_limit_pages: int = 65536
     memory_budget: int | None = 8 * 1024**3

@@ -580,7 +580,7 @@ class Runtime:
             return CompiledModule(
                 module, self._engine.compile(module, options), config.custom_sections
             )
-        key = cache.key(data, features, f"{config.engine}/lazy={lazy}{options.key()}")
+        key = cache.key(data, features, f"{self._engine.name}/lazy={lazy}{options.key()}")
         entry = cache.get(key)
         if entry is None:
             stored = cache.load_code(key)

@@ -50,11 +50,11 @@ def agree(text: str, calls: list[tuple[int, ...]], name: str = "run") -> None:
     wasmzero the result (or trap) it gives wasmtime."""
     import wasmtime
 
-    from wasmzero import Runtime
+    from wasmzero import Runtime, RuntimeConfig
 
     wasm = wasmtime.wat2wasm(text)
     expect = wasmtime_export(wasm, name)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function(name)
         for args in calls:
             assert outcome(run, *args) == outcome(expect, *args), args

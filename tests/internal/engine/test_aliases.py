@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 from .oracle import translated, wasmtime_export
 
@@ -63,7 +63,7 @@ def test_against_wasmtime() -> None:
     wasm = wasmtime.wat2wasm(_TEXT)
     expect = wasmtime_export(wasm)
     traps = 0
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 8, 64, 200, -56, -48, -64, -40, -8):
             for c in (0, 1):
@@ -158,7 +158,7 @@ def _check(seed: int) -> None:
     text = _Gen(seed).module()
     wasm = wasmtime.wat2wasm(text)
     expect = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 64, 400, -56, -104, -16):
             for n in (1, 4):
@@ -199,7 +199,7 @@ _NEGATIVE = """
 def test_negative_offsets() -> None:
     wasm = wasmtime.wat2wasm(_NEGATIVE)
     expect = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for sp in (0, 16, 1000, 60000, -1120, -1104, -16, -4096):
             for i in (0, 1, 2, 100, 0x3FFFFFFF, 0x3FFFFEE0):

@@ -11,7 +11,7 @@ import struct
 
 import pytest
 
-from wasmzero import Runtime, Trap, TrapKind
+from wasmzero import Runtime, RuntimeConfig, Trap, TrapKind
 from wasmzero.internal.binary.decoder import decode_module
 from wasmzero.internal.engine.compiler.translate import ModuleContext, translate_function
 
@@ -102,7 +102,7 @@ def test_views_for_known_alignment() -> None:
 
 
 def test_reused_locals_and_misaligned_values() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasmtime.wat2wasm(REUSE))
         mem = mod.exported_memory("mem")
 
@@ -222,7 +222,7 @@ def test_random_programs_agree_with_wasmtime(seed: int) -> None:
     inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
     run = inst.exports(store)["run"]
     mem = inst.exports(store)["mem"]
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasm)
         for arg in (0, 8, 5, 1016):
             want = run(store, arg) & (2**64 - 1)
@@ -266,7 +266,7 @@ def test_shadowed_bases() -> None:
     frame, walk = _sources(wasmtime.wat2wasm(SHADOWS)).values()
     assert "q0 = l0 >> 2" in frame and "MVI[(q0 + l1 + 2)]" in frame
     assert "q0 = l0 >> 3" in walk and "MVd[(q0 + l2)]" in walk
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasmtime.wat2wasm(SHADOWS))
         assert mod.exported_function("frame")() == sum(i * i for i in range(8))
         mem = mod.exported_memory("mem")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 from .oracle import translated, wasmtime_export
 
@@ -36,7 +36,7 @@ def _agree(text: str, xs: list[int], ys: list[int]) -> None:
     """``run(x, y)`` of ``text`` equals wasmtime's for every pair."""
     wasm = wasmtime.wat2wasm(text)
     expect = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for x in xs:
             for y in ys:

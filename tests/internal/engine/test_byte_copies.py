@@ -11,7 +11,7 @@ from functools import partial
 
 import pytest
 
-from wasmzero import Runtime, Trap
+from wasmzero import Runtime, RuntimeConfig, Trap
 
 from .oracle import translated
 
@@ -95,7 +95,7 @@ def test_against_wasmtime() -> None:
         inst = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
         ex = inst.exports(store)
         want = _outcome(partial(ex["run"], store), partial(ex["sum"], store), d, s, n)
-        with Runtime() as rt:
+        with Runtime(RuntimeConfig(engine="compiler")) as rt:
             m = rt.instantiate(wasm)
             got = _outcome(m.exported_function("run"), m.exported_function("sum"), d, s, n)
         assert got == want, (d, s, n)

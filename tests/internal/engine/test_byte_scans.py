@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 from .oracle import translated
 
@@ -40,7 +40,7 @@ def test_scans_against_wasmtime(k: int) -> None:
     store = wasmtime.Store()
     exports = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)
     exports["fill"](store)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         inst = rt.instantiate(wasm)
         inst.exported_function("fill")()
         run = inst.exported_function("run")

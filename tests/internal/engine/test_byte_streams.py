@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from wasmzero import Runtime, Trap
+from wasmzero import Runtime, RuntimeConfig, Trap
 
 from .oracle import translated, wasmtime_export
 
@@ -82,7 +82,7 @@ def test_against_wasmtime() -> None:
     assert "_bytes_of(0, 65536)" in translated(_TEXT, 2)
     expect = wasmtime_export(wasm)
     past = wasmtime_export(wasm, "past")
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         inst = rt.instantiate(wasm)
         run = inst.exported_function("run")
         for seed in (0, 1, 12345, 0x7FFFFFFF):

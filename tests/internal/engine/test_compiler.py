@@ -10,7 +10,7 @@ import tokenize
 
 import pytest
 
-from wasmzero import Runtime, Trap, TrapKind
+from wasmzero import Runtime, RuntimeConfig, Trap, TrapKind
 from wasmzero.config import ModuleConfig
 
 wasmtime = pytest.importorskip("wasmtime")
@@ -46,13 +46,13 @@ RECURSE = """
 
 
 def test_recursion_10000_deep() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wat(RECURSE))
         assert mod.exported_function("down")(10_000) == 10_000
 
 
 def test_infinite_recursion_traps_and_runtime_stays_usable() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wat(RECURSE))
         with pytest.raises(Trap) as info:
             mod.exported_function("forever")(1)
@@ -71,7 +71,7 @@ def test_infinite_recursion_traps_and_runtime_stays_usable() -> None:
     ],
 )
 def test_traps(fn: str, args: tuple, kind: TrapKind) -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wat(RECURSE))
         with pytest.raises(Trap) as info:
             mod.exported_function(fn)(*args)
@@ -83,7 +83,7 @@ def test_trap_has_wasm_stack_trace() -> None:
     src = """(module $m
       (func $inner unreachable)
       (func $outer (export "run") call $inner))"""
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wat(src))
         with pytest.raises(Trap) as info:
             mod.exported_function("run")()
@@ -143,7 +143,7 @@ def test_generated_source_contains_only_our_identifiers() -> None:
 
 
 def test_hostile_module_runs() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         seen = []
         for i, h in enumerate(HOSTILE):
             b = rt.host_module(h)
@@ -156,7 +156,7 @@ def test_hostile_module_runs() -> None:
 
 
 def test_instances_share_translation() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         compiled = rt.compile_module(wat(RECURSE))
         mods = [rt.instantiate_module(compiled) for _ in range(20)]
         for m in mods:
@@ -188,7 +188,7 @@ def test_loops_nested_beyond_cpython_limits_run_interpreted() -> None:
     engine = wasmtime.Engine()
     store = wasmtime.Store(engine)
     expected = wasmtime.Instance(store, wasmtime.Module(engine, wasm), []).exports(store)["f"]
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         compiled = rt.compile_module(wasm)
         f = rt.instantiate_module(compiled, ModuleConfig()).exported_function("f")
         for a in (3, 1000, 1012, 1024):
@@ -220,7 +220,7 @@ USER = """
 
 
 def test_constant_address_views_follow_memory_growth() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         a = rt.instantiate(wat(VIEWS), ModuleConfig(name="a"))
         b = rt.instantiate(wat(USER))
         put, get = a.exported_function("put"), a.exported_function("get")
@@ -260,7 +260,7 @@ WRAPPING_ADDRESSES = """
 
 
 def test_addresses_that_wrap_around() -> None:
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wat(WRAPPING_ADDRESSES))
         copy = mod.exported_function("copy")
         mem = mod.exported_memory("mem")
@@ -308,7 +308,7 @@ def test_locals_read_before_any_set_start_at_zero() -> None:
     head = src.split("\n    if ")[0]
     assert "l2 = 0" in head and "l5 = 0" in head  # read before set
     assert "l6 = 0" not in head  # $e: set first on every path
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         f = rt.instantiate(wat(ZERO_LOCALS)).exported_function("f")
         assert f(1) == 5 + 7 + (0 + 1001)  # $c = 0 + 7; $d skipped
         assert f(0) == 0 + 7 + (100 + 1000)
@@ -325,7 +325,7 @@ def _sources_of(wasm: bytes) -> list[str]:
 def test_short_lived_importers_of_a_memory_are_forgotten() -> None:
     import gc
 
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         a = rt.instantiate(wat(VIEWS), ModuleConfig(name="a"))
         user = rt.compile_module(wat(USER))
         mi = a.exported_memory("mem")._mi

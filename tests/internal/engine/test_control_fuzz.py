@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -97,7 +97,7 @@ def _check(wat: str) -> None:
     engine = wasmtime.Engine()
     store = wasmtime.Store(engine)
     expected_fn = wasmtime.Instance(store, wasmtime.Module(engine, wasm), []).exports(store)["f"]
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         got_fn = rt.instantiate(wasm).exported_function("f")
         for args in _INPUTS:
             assert got_fn(*args) == expected_fn(store, *args), (wat, args)

@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from wasmzero import Runtime, Trap
+from wasmzero import Runtime, RuntimeConfig, Trap
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -111,7 +111,7 @@ _SHAPES = _shapes()
 def test_counted_loops_agree_with_wasmtime(chunk: int) -> None:
     rng = random.Random(chunk)
     shapes = _SHAPES[chunk::8]
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         for bits, pred, step, start, bound, swapped in shapes:
             text = _module(bits, pred, step, start, bound, swapped)
             wasm = wasmtime.wat2wasm(text)
@@ -180,7 +180,7 @@ def test_shifted_counters(start: int, step: int, early: bool) -> None:
         assert "for t" in src, src  # the loop runs over the addresses
     wasm = wasmtime.wat2wasm(text)
     want_run = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 1, 5, 48, 1500, 2**31):
             sp = p - 2**32 if p >= 2**31 else p
@@ -252,7 +252,7 @@ def test_scaled_counters(
         assert index in src, src
     wasm = wasmtime.wat2wasm(text)
     want_run = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 8, 200, 4000, 65536 - 64, 2**31):
             for q in (0, 3, 64, 2**32 - 8):
@@ -322,7 +322,7 @@ def test_loops_over_sums(pred: str, step: str, order: str, extra: str, over: boo
     wasm = wasmtime.wat2wasm(text)
     want_run = wasmtime_export(wasm)
     rng = random.Random(7)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         cases = [
             (p, i, n, k)

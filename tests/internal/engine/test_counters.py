@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from wasmzero import Runtime, Trap
+from wasmzero import Runtime, RuntimeConfig, Trap
 from wasmzero.internal.binary.decoder import decode_module
 from wasmzero.internal.engine.compiler.passes.counters import counter_ranges, guarded_ranges
 from wasmzero.internal.engine.compiler.passes.structure import KIND_LOOP, analyse
@@ -42,7 +42,7 @@ def _agree(text: str, args: tuple[int, ...]) -> None:
     """wasmzero and wasmtime return the same, or both trap."""
     wasm = wasmtime.wat2wasm(text)
     run = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasm)
         for p in args:
             try:

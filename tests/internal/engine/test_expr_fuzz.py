@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -101,7 +101,7 @@ def test_random_integer_expressions(seed: int) -> None:
     engine = wasmtime.Engine()
     store = wasmtime.Store(engine)
     exports = wasmtime.Instance(store, wasmtime.Module(engine, wasm), []).exports(store)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasm)
         for name in ("f32", "f64", "m"):
             ours = mod.exported_function(name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -44,7 +44,7 @@ def test_cell_values_stored_exactly() -> None:
     # the product is stored through the view unrounded: the view rounds it
     assert "MVf[2] = ((_n_f32_from_bits(l0)) * (_n_f32_from_bits(l1)))" in translated(_TEXT)
     wasm = wasmtime.wat2wasm(_TEXT)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for a in _VALUES:
             for b in _VALUES:
@@ -68,7 +68,7 @@ _LOAD_TEXT = """
 
 def test_load_of_a_wrapping_address() -> None:
     wasm = wasmtime.wat2wasm(_LOAD_TEXT)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for bits in (0x3F800000, 0x7FA00001, 0xFFC12345, 0x7F800000):
             # the signalling NaN 0x7FA00001 keeps its bits (the helper's path)
@@ -114,7 +114,7 @@ def test_views_against_wasmtime() -> None:
         except Exception as e:  # a trap in either runtime
             return type(e).__name__ in ("Trap", "WasmtimeError") and "trap"
 
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         run = rt.instantiate(wasm).exported_function("run")
         for p in (0, 4, 32, 33, 34, 65520, 65524, 65532, -4, -8, -12, -16, -13):
             for bits in _VALUES + [0x7FA00001, 0xFF800001]:

@@ -11,7 +11,7 @@ import struct
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 from .oracle import translated
 
@@ -73,7 +73,7 @@ def test_in_place_stores_against_wasmtime() -> None:
     def want_mem(i: int) -> object:
         return exports["mem"](store, i)
 
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         inst = rt.instantiate(wasm)
         run, mem = inst.exported_function("run"), inst.exported_function("mem")
         for p in (0, 8, 64, 65528):

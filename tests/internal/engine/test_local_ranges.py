@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from wasmzero import Runtime
+from wasmzero import Runtime, RuntimeConfig
 
 wasmtime = pytest.importorskip("wasmtime")
 
@@ -121,7 +121,7 @@ def _check(seed: int) -> None:
     text = _Gen(rng).module()
     wasm = wasmtime.wat2wasm(text)
     want_run = wasmtime_export(wasm)
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         got_run = rt.instantiate(wasm).exported_function("run")
         for _ in range(8):
             args = [
@@ -165,7 +165,7 @@ def test_sign_mask_and(bits: int) -> None:
     wasm = wasmtime.wat2wasm(text)
     m = (1 << bits) - 1
     values = [0, 1, 5, m >> 1, (m >> 1) + 1, m - 1, m, 0x1234567890ABCDEF & m]
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(wasm)
         for name in ("run", "run2"):
             got_f, want_f = mod.exported_function(name), wasmtime_export(wasm, name)

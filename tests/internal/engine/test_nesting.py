@@ -89,9 +89,9 @@ def test_deep_nesting_translates_in_linear_time(shape: str, engine: str, tmp_pat
 
 def test_moderate_nesting_still_compiles() -> None:
     """Nesting that CPython compiles is still translated, not interpreted."""
-    from wasmzero import Runtime
+    from wasmzero import Runtime, RuntimeConfig
 
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         mod = rt.instantiate(nested_module(40, *SHAPES["if"]))
         assert mod.exported_function("run")(1) == 7
         assert mod._inst.functions[0].fn.__code__.co_name == "f0"

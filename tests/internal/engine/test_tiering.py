@@ -99,7 +99,7 @@ CALLS = [
 
 
 def _results(threshold: int | None) -> tuple[list, str, object]:
-    rt = Runtime(RuntimeConfig(tier_threshold=threshold))
+    rt = Runtime(RuntimeConfig(engine="compiler", tier_threshold=threshold))
     compiled = rt.compile_module(wasmtime.wat2wasm(LOOPS))
     mod = rt.instantiate_module(compiled)
     out = [mod.exported_function(name)(*args) for name, args in CALLS]
@@ -130,7 +130,7 @@ def test_translate_nothing_and_translate_at_once() -> None:
 
 def test_a_function_is_translated_after_threshold_calls() -> None:
     wat = '(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))'
-    rt = Runtime(RuntimeConfig(tier_threshold=3))
+    rt = Runtime(RuntimeConfig(engine="compiler", tier_threshold=3))
     compiled = rt.compile_module(wasmtime.wat2wasm(wat))
     f = rt.instantiate_module(compiled).exported_function("f")
     seen = []
@@ -143,7 +143,7 @@ def test_a_function_is_translated_after_threshold_calls() -> None:
 def test_threshold_is_checked() -> None:
     for bad in (-1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="tier_threshold"):
-            RuntimeConfig(tier_threshold=bad)  # type: ignore[arg-type]
+            RuntimeConfig(engine="compiler", tier_threshold=bad)  # type: ignore[arg-type]
 
 
 @settings(max_examples=60, deadline=None)
@@ -152,16 +152,16 @@ def test_random_control_flow_is_the_same_tiered(seed: int, threshold: int) -> No
     """Random nests of block/loop/if/br/br_if/br_table/return: every exit
     from a loop entered by on-stack replacement goes where it should."""
     wasm = wasmtime.wat2wasm(_Gen(random.Random(seed), 5).module())
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine="compiler")) as rt:
         base = rt.instantiate(wasm).exported_function("f")
         expected = [base(*args) for args in _INPUTS]
-    with Runtime(RuntimeConfig(tier_threshold=threshold)) as rt:
+    with Runtime(RuntimeConfig(engine="compiler", tier_threshold=threshold)) as rt:
         f = rt.instantiate(wasm).exported_function("f")
         assert [f(*args) for args in _INPUTS] == expected
 
 
 def _wasi_run(wasm: bytes, args: list[str], **config: object) -> tuple[bytes, int | None]:
-    with Runtime(RuntimeConfig(**config)) as rt:  # type: ignore[arg-type]
+    with Runtime(RuntimeConfig(**{"engine": "compiler", **config})) as rt:  # type: ignore[arg-type]
         wasi.instantiate(rt)
         out = io.BytesIO()
         mod = rt.instantiate(wasm, ModuleConfig(stdout=out, args=args, start_functions=()))

@@ -1,7 +1,8 @@
 """Engines: the pluggable part of the runtime that executes functions.
 
 ``ENGINES`` maps an engine name (``RuntimeConfig(engine=...)``) to a factory
-returning the engine object; engines are imported on first use.
+returning the engine object; engines are imported on first use. ``"auto"`` (the default) is
+the native engine where it can run, else the compiler engine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,28 @@ def _native() -> Any:
     return NativeEngine()
 
 
+def native_unavailable() -> str | None:
+    """Why the native engine cannot run here (None: it can); probed once."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64") or platform.system() != "Linux":
+        return (
+            f"native code is x86-64 Linux only (this is {platform.system()} {platform.machine()})"
+        )
+    from .native.exec import unavailable
+
+    return unavailable()
+
+
+def _auto() -> Any:
+    """The default: the native engine where machine code can run (x86-64
+    Linux with executable memory), else the compiler engine -- as wazero
+    picks its compiler where it has one and its interpreter elsewhere."""
+    return _native() if native_unavailable() is None else _compiler()
+
+
 ENGINES: dict[str, Callable[[], Any]] = {
+    "auto": _auto,
     "compiler": _compiler,
     "interpreter": _interpreter,
     "native": _native,

@@ -23,6 +23,11 @@ _pack_u64 = struct.Struct("<Q").pack
 _pack_i32_into = struct.Struct("<i").pack_into
 
 
+# (w, opcode, reg, base, disp, index, prefix, byte_reg, scale) -> encoding
+_RM_MEMO: dict[tuple[object, ...], bytes] = {}
+_RM_MEMO_MAX = 1 << 16
+
+
 class Label:
     __slots__ = ("pos",)
 
@@ -77,10 +82,20 @@ class Asm:
 
     def _rm(self, w: int, opcode: bytes, reg: int, base: int, disp: int, index: int = -1,
             prefix: bytes = b"", byte_reg: bool = False, scale: int = 0) -> None:  # fmt: skip
-        self.buf += prefix
-        self._rex(w, reg, max(index, 0), base, force=byte_reg and reg >= 4)
-        self.buf += opcode
-        self._mem(reg, base, disp, index, scale)
+        # A function's code repeats the same few operand slots over and over
+        # (value-stack and local slots): their encodings are remembered.
+        key = (w, opcode, reg, base, disp, index, prefix, byte_reg, scale)
+        enc = _RM_MEMO.get(key)
+        if enc is None:
+            buf, self.buf = self.buf, bytearray(prefix)
+            self._rex(w, reg, max(index, 0), base, force=byte_reg and reg >= 4)
+            self.buf += opcode
+            self._mem(reg, base, disp, index, scale)
+            enc, self.buf = bytes(self.buf), buf
+            if len(_RM_MEMO) >= _RM_MEMO_MAX:
+                _RM_MEMO.clear()
+            _RM_MEMO[key] = enc
+        self.buf += enc
 
     def _rr(self, w: int, opcode: bytes, reg: int, rm: int, prefix: bytes = b"") -> None:
         """ModRM with mod=11: reg field ``reg``, r/m field ``rm``."""

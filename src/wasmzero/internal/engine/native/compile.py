@@ -177,6 +177,20 @@ def supported(
     return True
 
 
+# Instructions whose machine code depends only on their immediate and the
+# operand depth (see FunctionCompiler.compile): locals, constants, numeric
+# operators; those that can trap refer to a trap label and are not memoized.
+_MEMOABLE = frozenset(
+    ["local.get", "local.set", "local.tee", "i32.const", "i64.const", "f32.const", "f64.const",
+     "drop", "nop"]
+    + [n for n in (o.name for o in OPS.values()) if n[:4] in ("i32.", "i64.", "f32.", "f64.")
+       and n not in _LOADS and n not in _STORES and n[4:] != "const"]
+)  # fmt: skip
+# (opcode, immediate, slot of the operand depth) -> (code, depth change)
+_MEMO: dict[tuple[Any, Any, int], tuple[bytes, int]] = {}
+_MEMO_MAX = 1 << 16
+
+
 class _Frame:
     __slots__ = ("kind", "end", "target", "height", "nparams", "nresults", "else_", "live")
 
@@ -304,12 +318,33 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         func = _Frame("func", 0, 0, nres, True)
         self.frames.append(func)
         body = self.body
+        memo, memo_get, fixups, nlocals = _MEMO, _MEMO.get, a.fixups, self.nlocals
         for pc in range(len(body)):
             op, imm, _ = body[pc]
             name = OPS[op].name
             if not self.live and name not in ("block", "loop", "if", "else", "end"):
                 continue
+            if name not in _MEMOABLE:
+                self.instr(name, imm)
+                continue
+            # Straight-line instructions whose code is a function of the
+            # instruction and the operand depth alone: emitted once per
+            # (instruction, slot), then copied. An emission that refers to a
+            # label (a trap) is not remembered.
+            key = (op, imm, nlocals + self.d)
+            got = memo_get(key)
+            if got is not None:
+                a.buf += got[0]
+                self.d += got[1]
+                if self.d > self.max_d:
+                    self.max_d = self.d
+                continue
+            start, d0, nfix = len(a.buf), self.d, len(fixups)
             self.instr(name, imm)
+            if len(fixups) == nfix:
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[key] = (bytes(a.buf[start:]), self.d - d0)
         # traps
         for kind, lab in self.traps.items():
             a.bind(lab)
