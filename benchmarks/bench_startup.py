@@ -43,7 +43,7 @@ import catalog  # noqa: E402
 SHARED = ROOT.parent / "shared" / "bench"
 RUNTIMES = ("wasmtime", "wasmzero-first", "wasmzero-cached", "wasmzero-nocache", "pwasm-compile")
 # Not run unless asked for (--runtimes ...,wasmzero-native).
-OPTIONAL = ("wasmzero-native",)
+OPTIONAL = ("wasmzero-native", "wasmzero-compiler")
 
 WASMTIME = """
 import sys, wasmtime
@@ -150,6 +150,8 @@ def cmd(py: str, rt: str, path: Path, args: list[str], cache: Path | None = None
     flags = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
     if rt == "wasmzero-native":  # the native engine (issue 25), no cache
         flags = ["--no-cache", "--engine", "native"]
+    if rt == "wasmzero-compiler":  # the compiler engine (wasm to Python), no cache
+        flags = ["--no-cache", "--engine", "compiler"]
     return [py, "-m", "wasmzero", "run", *flags, str(path), *args]
 
 

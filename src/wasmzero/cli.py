@@ -36,7 +36,6 @@ import struct
 import sys
 import warnings
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any, NoReturn
 
 from .errors import ExitError, Trap, TrapKind, WasmError
@@ -254,7 +253,6 @@ def _cache_dir(args: argparse.Namespace) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import ModuleConfig
-    from .imports import gojs
     from .imports import wasi_snapshot_preview1 as wasi
 
     with open(args.file, "rb") as f:
@@ -289,6 +287,8 @@ def _run(args: argparse.Namespace) -> int:
         if wasi.LEGACY_MODULE_NAME in imported:
             wasi.instantiate(rt, wasi.LEGACY_MODULE_NAME)
         _toolchain_hosts(rt, compiled)
+        gojs = _gojs_host(imported)
+        go_errors = (gojs.GoError,) if gojs is not None else ()
         limit = rt.deadline(args.timeout) if args.timeout else contextlib.nullcontext()
         try:
             with limit:
@@ -301,7 +301,7 @@ def _run(args: argparse.Namespace) -> int:
                 raise
             print(f"error: {args.file}: timed out after {args.timeout} s", file=sys.stderr)
             return EXIT_ERROR
-        except gojs.GoError as e:  # may quote the guest's own text: escaped, one line
+        except go_errors as e:  # may quote the guest's own text: escaped, one line
             print(f"error: {args.file}: {printable(str(e))}", file=sys.stderr)
             return exit_status(e.exit_code)
         except ExitError as e:
@@ -311,14 +311,24 @@ def _run(args: argparse.Namespace) -> int:
         rt.close()
 
 
+def _gojs_host(imported: set[str]) -> Any:
+    """The gojs host module for a program that imports from it, else None
+    (not imported: a WASI program's start-up does not pay for it)."""
+    if not imported & {"gojs", "go"}:
+        return None
+    from .imports import gojs
+
+    return gojs
+
+
 def _toolchain_hosts(rt: Any, compiled: Any) -> None:
     """Provide ``env`` for Emscripten (invoke_* and friends) or
     AssemblyScript (abort/trace/seed) programs, judged by what they import."""
-    from .imports import assemblyscript, emscripten
-
     env = {d.import_[1] for d in compiled.imported_functions if d.import_ and d.import_[0] == "env"}
     if not env:
         return
+    from .imports import assemblyscript, emscripten
+
     if any(_is_emscripten_import(n) for n in env):
         emscripten.instantiate_for_module(rt, compiled)
     elif env <= {"abort", "trace", "seed"}:
@@ -354,7 +364,7 @@ def _start(
 ) -> None:
     """Run the program: a Go GOOS=js one through gojs, else instantiate
     (running ``_start``) and, with ``--invoke``, call the named export."""
-    if gojs.is_gojs(compiled):
+    if gojs is not None and gojs.is_gojs(compiled):
         if args.invoke is not None:
             raise _UsageError("--invoke cannot call into a Go GOOS=js program")
         gojs.run(rt, compiled, config)
@@ -454,6 +464,8 @@ def _format_float(x: float, vt: str) -> str:
             if pack(float(candidate)) == pack(x):
                 digits = candidate
                 break
+    from decimal import Decimal
+
     text = format(Decimal(digits), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

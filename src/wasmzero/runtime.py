@@ -23,7 +23,7 @@ from .internal.engine.limits import Fuel, TranslateOptions
 from .internal.interrupt import ActiveCalls, closed_error, deadline
 from .internal.printable import printable
 from .internal.sys import SysContext
-from .internal.wasm.definitions import function_definitions, memory_definitions
+from .internal.wasm.definitions import FunctionDefinitions, memory_definitions
 from .internal.wasm.instance import (
     WASM_STACK_FRAMES,
     create_definitions,
@@ -69,19 +69,19 @@ class CompiledModule:
         self._module = module
         self._code = code
         self._keep_custom = keep_custom
-        self._functions: list[FunctionDefinition] | None = None
+        self._functions: FunctionDefinitions | None = None
         self.name: str | None = module.names.module
         self.closed = False
 
-    def _defs(self) -> list[FunctionDefinition]:
+    def _defs(self) -> FunctionDefinitions:
         if self._functions is None:
-            self._functions = function_definitions(self._module)
+            self._functions = FunctionDefinitions(self._module)
         return self._functions
 
     @property
     def imported_functions(self) -> list[FunctionDefinition]:
         """Definitions of the imported functions, in import order."""
-        return [d for d in self._defs() if d.import_ is not None]
+        return self._defs().imported()
 
     @property
     def exported_functions(self) -> dict[str, FunctionDefinition]:

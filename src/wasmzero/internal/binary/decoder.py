@@ -105,6 +105,22 @@ def decode_module(
     return _Decoder(bytes(data), features, lazy).module()
 
 
+_TABLES: dict[CoreFeatures, dict[int, str]] = {}
+
+
+def _decode_table(features: CoreFeatures) -> dict[int, str]:
+    """Opcode -> immediate kind for the enabled features (made once per set
+    of features: every lazily decoded body uses it)."""
+    table = _TABLES.get(features)
+    if table is None:
+        table = _TABLES[features] = {
+            op: info.imm
+            for op, info in OPS.items()
+            if info.feature == "v1" or CoreFeatures.from_name(info.feature) & features
+        }
+    return table
+
+
 class _Decoder:
     def __init__(self, data: bytes, features: CoreFeatures, lazy: bool | None = False) -> None:
         self.lazy = lazy
@@ -116,11 +132,7 @@ class _Decoder:
         self.uses_data_count = False
         self.uses_simd = False
         # Decode table: opcode -> immediate kind, only for enabled features.
-        self.ops = {
-            op: info.imm
-            for op, info in OPS.items()
-            if info.feature == "v1" or CoreFeatures.from_name(info.feature) & features
-        }
+        self.ops = _decode_table(features)
         self.ref_types = bool(features & CoreFeatures.REFERENCE_TYPES)
         self._view: memoryview | None = None
 

@@ -326,7 +326,7 @@ class ModuleInstance:
         self.sys: Any = None  # internal.sys.SysContext of this instance
         self.api: Any = None  # the public wasmzero.Module wrapping this instance
         # api.FunctionDefinition per function index (own and imported).
-        self.definitions: list[Any] = []
+        self.definitions: Any = []  # a list, or FunctionDefinitions (definitions.py)
 
     def debug_name(self, index: int) -> str:
         """``module.function`` as printed in stack traces, names escaped

@@ -364,11 +364,14 @@ class NativeCode(CompiledCode):
             if got is not None or index in self.not_native:
                 return got
             ctx = self.ctx
-            if not supported(self.module, index, ctx.func_types, *self.flags):
+            # Code read back from the cache was compiled from this module's
+            # body (the cache is keyed by the module's bytes), decoded and
+            # validated then: the body is not decoded again.
+            cached = self.lazy_cached.get(index) if self.lazy_owned == self.owned else None
+            if cached is None and not supported(self.module, index, ctx.func_types, *self.flags):
                 self.not_native.add(index)
                 self.fallbacks += 1
                 return None
-            cached = self.lazy_cached.get(index) if self.lazy_owned == self.owned else None
             if cached is not None:
                 made, entry = cached
             else:
