@@ -615,3 +615,54 @@ def test_the_expression_fuzzers_modules_agree_with_wasmtime() -> None:
             sa = a - (1 << 32) if a >= 1 << 31 else a
             sb = b - (1 << 64) if b >= 1 << 63 else b
             assert out == ["ok", ex[name](store, sa, sb)], (name, a, b)
+
+
+def test_lazily_compiled_globals_cross_into_functions_that_fall_back() -> None:
+    """Lazy mode keeps globals in native memory even when a function falls
+    back (here: a SIMD function, run as the compiler engine runs it): the
+    values move at every crossing, both ways, through host calls and traps,
+    and the exported global reads the current value."""
+    got = _child(
+        """
+        import wasmtime
+        from wasmzero import Runtime, RuntimeConfig, Trap
+        wasm = wasmtime.wat2wasm('''(module
+          (import "host" "peek" (func $peek (result i64)))
+          (global $sp (export "sp") (mut i64) (i64.const 100))
+          (global $f (mut f64) (f64.const 0.5))
+          (func $simd (export "simd") (param i64) (result i64)
+            ;; falls back: reads and writes the globals the native code owns
+            (global.set $sp (i64.add (global.get $sp)
+              (i64x2.extract_lane 1 (i64x2.splat (local.get 0)))))
+            (global.set $f (f64.add (global.get $f) (f64.const 1)))
+            (if (i64.eq (local.get 0) (i64.const 13)) (then unreachable))
+            (global.get $sp))
+          (func (export "native") (param i64) (result i64)
+            (global.set $sp (i64.sub (global.get $sp) (i64.const 1)))
+            (drop (call $simd (local.get 0)))          ;; native -> fallback
+            (i64.add (global.get $sp) (call $peek)))   ;; host call in between
+          (func (export "f") (result f64) (global.get $f)))''')
+        out = []
+        rt = Runtime(RuntimeConfig(engine="native"))
+        holder = []
+        rt.host_module("host").function(
+            "peek", lambda: holder[0].exported_global("sp").value, params=[], results=["i64"]
+        ).instantiate()
+        m = rt.instantiate(wasm)
+        holder.append(m)
+        native, simd = m.exported_function("native"), m.exported_function("simd")
+        out.append(native(5))          # sp 100 -> 99 -> 104; 104 + 104
+        out.append(simd(1))            # 105
+        out.append(m.exported_global("sp").value)
+        try:
+            native(13)                 # 105 -> 104 -> 117, then the trap
+        except Trap as e:
+            out.append(e.kind.value)
+        out.append(m.exported_global("sp").value)
+        out.append(native(0))          # 117 -> 116 -> 116; 116 + 116
+        out.append(m.exported_function("f")())
+        print(json.dumps(out))
+        """,
+        env={"WASMZERO_NATIVE_LAZY": "1"},
+    )
+    assert got == [208, 105, 105, "unreachable", 117, 232, 4.5]

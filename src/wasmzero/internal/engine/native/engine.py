@@ -231,6 +231,10 @@ class NativeCode(CompiledCode):
         # Globals that live in native memory: not exported, not imported
         # mutable, not references, and used by no function that falls back.
         self.owned: frozenset[int] = frozenset()
+        # Lazy mode: whether a function may run in Python (fall back) while
+        # globals are owned; their values then move between native memory
+        # and the instance's namespace at each crossing (_native_function).
+        self.sync_globals = False
         self.nsites = 0  # call_indirect inline caches
         # Large modules compile each function on its first call (lazily):
         # calls go through ftab, a table of entry addresses.
@@ -335,17 +339,18 @@ class NativeCode(CompiledCode):
 
     def _start_lazy(self, lo: int, hi: int, all_flags: bool) -> dict[int, int]:
         """Lazy mode: nothing compiled yet; every defined function's table
-        entry is the lazy stub. Globals live natively only when no function
-        can fall back (no SIMD, every optional instruction available)."""
+        entry is the lazy stub. Every global that can live natively does
+        (a Go program's stack pointer is read and written constantly); when
+        a function may fall back -- the module may use SIMD, or this CPU
+        lacks an optional instruction -- owned globals are synchronised
+        with Python at each crossing instead (sync_globals)."""
         self.lazy = True
         stub = process().lazy_stub
         self.ftab = (ctypes.c_uint64 * max(hi, 1))()
         for i in range(lo, hi):
             self.ftab[i] = stub
-        if all_flags and not self.module.uses_simd:
-            self.owned = _owned_globals(
-                self.module, self.ctx.global_modes, lo, hi, list(range(lo, hi))
-            )
+        self.owned = _owned_globals(self.module, self.ctx.global_modes, lo, hi, list(range(lo, hi)))
+        self.sync_globals = bool(self.owned) and (self.module.uses_simd or not all_flags)
         self.entries = {}
         return self.entries
 
@@ -420,6 +425,22 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         for k in code.owned:
             gvals[k] = _to_bits(gtypes[k])(ns[f"g{k}"])
     gaddr = ctypes.addressof(gvals)
+    # Owned globals whose Python copies code running in Python may read or
+    # write (code.sync_globals): moved to native memory when native code is
+    # entered or resumed, back to the namespace when Python code runs.
+    synced = tuple(
+        (k, f"g{k}", _to_bits(gtypes[k]), _from_bits(gtypes[k])) for k in sorted(code.owned)
+    ) if code.sync_globals else ()  # fmt: skip
+
+    def to_native() -> None:
+        for k, name, to, _ in synced:
+            gvals[k] = to(ns[name])
+
+    def to_python() -> None:
+        for k, name, _, back in synced:
+            v = gvals[k]
+            ns[name] = v if back is None else back(v)
+
     ic_holder = ns.get(_ICS_KEY)
     if ic_holder is None:
         tables = [ns[f"T{k}"] for k in range(len(inst.tables))]
@@ -470,7 +491,13 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             if target is not None:
                 ctx[EXIT_A] = target
                 return
-            call_from_python(th, ctx, slots, ctx[EXIT_A])
+            if synced:
+                to_python()
+            try:
+                call_from_python(th, ctx, slots, ctx[EXIT_A])
+            finally:
+                if synced:
+                    to_native()
             ctx[EXIT_A] = process().ret_stub
             return
         if exit_code == EXIT_GLOBAL_GET:
@@ -495,6 +522,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         )  # fmt: skip
         th.vs_top = ctx[VS_TOP] + 8
         ctx[GUEST_TOP] = (ctx[GUEST_RSP] - 256) & ~15
+        if synced:
+            to_python()
         try:
             if exit_code == EXIT_CALL:
                 f = ftypes[ctx[EXIT_A]]
@@ -527,6 +556,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             else:  # pragma: no cover - the compiler emits no other code
                 raise AssertionError(f"unknown native exit {exit_code}")
         finally:
+            if synced:
+                to_native()
             (
                 th.vs_top, ctx[GUEST_TOP], ctx[GUEST_RSP], ctx[FRAME], ctx[DEPTH], ctx[VS_TOP],
                 ctx[GLOBALS], ctx[ICS], ctx[MEM_OBJ], ctx[FTAB],
@@ -565,6 +596,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
         ctx[ICS] = ics_addr
         th.active += 1
         entry_depth = ctx[DEPTH]
+        if synced:
+            to_native()
         try:
             exited = enter(th.ctx_addr, base, addr)
             while exited:
@@ -579,6 +612,8 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
             native_trace = _callees(th, entry_depth, ctx[DEPTH], inst, e)  # noqa: F841
             raise
         finally:
+            if synced:
+                to_python()
             th.active -= 1
             if cst is not None:
                 cst.left += HOST_FRAME
