@@ -370,8 +370,8 @@ def test_machine_code_round_trips_through_the_disk_cache(tmp_path: Path) -> None
                 out.append([r, cm._code.cached is not None])
         run()
         run()
-        assert E._from_cache(("wasmzero-native-2", "other-cpu", b"", (), 0, (), 0), 2) is None
-        assert E._from_cache(("wasmzero-native-2", E._cpu_key(), b"\\xc3", ((0, 5),), 0, (), 0), 2) is None
+        assert E._from_cache(("wasmzero-native-3", "other-cpu", b"", (), 0, (), 0), 2) is None
+        assert E._from_cache(("wasmzero-native-3", E._cpu_key(), b"\\xc3", ((0, 5),), 0, (), 0), 2) is None
         assert E._from_cache(("x",) * 7, 2) is None
         print(json.dumps(out))
         """,
@@ -380,9 +380,11 @@ def test_machine_code_round_trips_through_the_disk_cache(tmp_path: Path) -> None
     assert got == [[42, False], [42, True]]
 
 
-def test_call_indirect_inline_caches_follow_table_writes() -> None:
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_call_indirect_inline_caches_follow_table_writes(lazy: bool) -> None:
     """A site that called one entry natively calls whatever the table holds
-    next: another function, a null entry (trap), one of another type (trap)."""
+    next: another function, a null entry (trap), one of another type (trap);
+    in lazy mode too, where sites are numbered as functions compile."""
     wat = """(module
       (type $t (func (result i32)))
       (table $tab 3 funcref)
@@ -417,8 +419,29 @@ def test_call_indirect_inline_caches_follow_table_writes() -> None:
         ("call", [1]),
     ]
     wasm = wasmtime.wat2wasm(wat)
-    got, native = _native(wasm, calls)
-    assert native == 8  # every function
+    if not lazy:
+        got, native = _native(wasm, calls)
+        assert native == 8  # every function
+        assert got == _outcomes(wasm, calls)
+        return
+    got, nsites = _child(
+        RUN
+        + """
+rt = Runtime(RuntimeConfig(engine="native"))
+compiled = rt.compile_module(bytes.fromhex(DATA[0]))
+m = rt.instantiate_module(compiled)
+out = []
+for name, args in DATA[1]:
+    try:
+        out.append(["ok", m.exported_function(name)(*args)])
+    except Trap as e:
+        out.append(["trap", e.kind.value, e.wasm_stack])
+print(json.dumps([out, compiled._code.nsites]))
+""",
+        env={"WASMZERO_NATIVE_LAZY": "1"},
+        data=[wasm.hex(), calls],
+    )
+    assert nsites == 2  # both call_indirect sites have an inline cache
     assert got == _outcomes(wasm, calls)
 
 

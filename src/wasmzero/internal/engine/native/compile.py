@@ -223,6 +223,7 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         owned: frozenset[int] = frozenset(),
         sites: list[int] | None = None,
         lazy: bool = False,
+        max_sites: int | None = None,
     ) -> None:
         self.lazy = lazy  # calls of defined functions through FTAB (engine.py)
         self.a = a
@@ -230,6 +231,7 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         # call_indirect inline caches (engine.py): None when not used; else
         # a one-element list counting the module's sites so far.
         self.sites = sites
+        self.max_sites = max_sites  # sites numbered beyond it get no cache
         self.ntables = len(module.all_tables())
         self.module = module
         self.ftypes = ftypes
@@ -460,7 +462,9 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
             n = len(ft.params)
             done = Label()
             site = 0
-            if self.sites is not None:
+            if self.sites is not None and (
+                self.max_sites is None or self.sites[0] < self.max_sites
+            ):
                 # The site's inline cache: the table entry (a Python object,
                 # read from the table's list) it last resolved to natively,
                 # and that callee's address; the same entry calls it directly.

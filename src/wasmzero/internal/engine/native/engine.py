@@ -78,6 +78,9 @@ _warned = False
 # Modules with this much code compile each function on its first call
 # (measured: benchmarks/README, "Large programs with the native engine").
 LAZY_NATIVE_BYTES = 256 * 1024
+# Lazy mode numbers call_indirect sites as functions are compiled; the first
+# this many get an inline cache (16 bytes each, per instance).
+LAZY_IC_SITES = 1 << 15
 # Native calls nested through Python in one thread (each leaves a gap of
 # the machine stack to the one it interrupted: well within its 4 MiB).
 MAX_NESTED = 5000
@@ -85,7 +88,7 @@ _GLOBALS_KEY = "\x00native globals"  # in an instance's namespace (never a code 
 _ICS_KEY = "\x00native inline caches"
 # The machine code's format in the disk cache: bumped whenever the encoder,
 # the compiler or the ABI changes what the same module compiles to.
-_CACHE_FORMAT = "wasmzero-native-2"
+_CACHE_FORMAT = "wasmzero-native-3"
 # call_indirect inline caches read a table's Python list from native code:
 # only where its layout was checked on a live list.
 _INLINE_CACHES = list_layout()
@@ -162,14 +165,16 @@ def _lazy_from_cache(
         return None
     if not (isinstance(owned, tuple) and all(isinstance(k, int) for k in owned)):
         return None
-    out: dict[int, tuple[bytes, int]] = {}
+    out: dict[int, tuple[bytes, int, int]] = {}
     for i, v in funcs.items():
-        if not (isinstance(i, int) and 0 <= i < nfuncs and isinstance(v, tuple) and len(v) == 2):
+        if not (isinstance(i, int) and 0 <= i < nfuncs and isinstance(v, tuple) and len(v) == 3):
             return None
-        made, off = v
+        made, off, sites = v
         if not (isinstance(made, bytes) and isinstance(off, int) and 0 <= off < len(made)):
             return None
-        out[i] = (made, off)
+        if not (isinstance(sites, int) and 0 <= sites <= LAZY_IC_SITES):
+            return None
+        out[i] = (made, off, sites)
     return frozenset(owned), out
 
 
@@ -244,9 +249,10 @@ class NativeCode(CompiledCode):
         self.buffers: list[CodeBuffer] = []
         # The disk cache of a lazily compiled module: each function's code
         # and entry offset (code of one function is position-independent).
-        self.lazy_cached: dict[int, tuple[bytes, int]] = {}
+        # index -> (machine code, entry offset, sites numbered up to its end)
+        self.lazy_cached: dict[int, tuple[bytes, int, int]] = {}
         self.lazy_owned: frozenset[int] | None = None
-        self.lazy_made: dict[int, tuple[bytes, int]] = {}
+        self.lazy_made: dict[int, tuple[bytes, int, int]] = {}
         # The disk cache: machine code read back (checked), or to be stored.
         self.cached: tuple[bytes, dict[int, int], int, frozenset[int], int] | None = None
         self.made: bytes | None = None
@@ -259,6 +265,8 @@ class NativeCode(CompiledCode):
         got = _lazy_from_cache(codes.get("native-lazy"), len(self.ctx.func_types))
         if got is not None:
             self.lazy_owned, self.lazy_cached = got
+            # new sites are numbered after those of the cached functions
+            self.nsites = max((v[2] for v in self.lazy_cached.values()), default=0)
 
     def unsaved(self) -> dict[Any, Any]:
         out: dict[Any, Any] = dict(super().unsaved())
@@ -378,14 +386,18 @@ class NativeCode(CompiledCode):
                 self.fallbacks += 1
                 return None
             if cached is not None:
-                made, entry = cached
+                made, entry, _ = cached
             else:
                 a, lab = Asm(), Label()
+                sites = [self.nsites] if _INLINE_CACHES else None
                 FunctionCompiler(
-                    a, self.module, ctx.func_types, index, lab, {}, self.owned, None, lazy=True
-                ).compile()
+                    a, self.module, ctx.func_types, index, lab, {}, self.owned, sites,
+                    lazy=True, max_sites=LAZY_IC_SITES,
+                ).compile()  # fmt: skip
+                if sites is not None:
+                    self.nsites = sites[0]
                 made, entry = a.finish(), lab.pos
-                self.lazy_made[index] = (made, entry)
+                self.lazy_made[index] = (made, entry, self.nsites)
             buf = CodeBuffer(made)
             self.buffers.append(buf)
             addr = buf.addr + entry
@@ -444,7 +456,10 @@ def _native_function(code: NativeCode, inst: ModuleInstance, index: int, addr: i
     ic_holder = ns.get(_ICS_KEY)
     if ic_holder is None:
         tables = [ns[f"T{k}"] for k in range(len(inst.tables))]
-        ics_arr = (ctypes.c_uint64 * (len(tables) + 2 * code.nsites + 1))()
+        # lazy mode: room for every site that may get a cache (a site's
+        # number is fixed when its function is compiled, perhaps later)
+        nsites = LAZY_IC_SITES if code.lazy else code.nsites
+        ics_arr = (ctypes.c_uint64 * (len(tables) + 2 * nsites + 1))()
         for k, lst in enumerate(tables):
             ics_arr[k] = id(lst)  # kept alive by the holder and the instance
         ic_holder = ns[_ICS_KEY] = (ics_arr, tables, {})
