@@ -510,9 +510,29 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, its width found as ``shutil.get_terminal_size``
+    finds it but without importing ``shutil`` (and its compression modules)
+    into every run: argparse makes a formatter for each option added."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                columns = 80
+        super().__init__(prog, width=max(columns, 1) - 2)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with a usage error on one line (``wasmzero run: usage error: ...``,
     status 2) instead of the usage text followed by the error."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: usage error: {message} (see {self.prog} --help)\n")

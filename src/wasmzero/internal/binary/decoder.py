@@ -84,7 +84,7 @@ _BLOCK_OPS = (0x02, 0x03, 0x04)
 # (esbuild): decoding every body costs 5 s and validating them 2.7 s, while a
 # run uses a fraction of its functions. Small modules (the spec suite, the
 # benchmark corpus) stay eager: everything is checked at compile time.
-LAZY_CODE_SIZE = 1 << 20
+LAZY_CODE_SIZE = 256 * 1024
 
 # Data segments and custom sections of at least this many bytes are kept as
 # views of a lazy module's buffer instead of copies (a memoryview object costs

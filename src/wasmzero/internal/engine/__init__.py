@@ -7,6 +7,7 @@ the native engine where it can run, else the compiler engine.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -29,14 +30,23 @@ def _native() -> Any:
     return NativeEngine()
 
 
+def host_platform() -> tuple[str, str]:
+    """(system, machine), e.g. ("Linux", "x86_64"), without importing
+    ``platform`` where ``os.uname`` answers (start-up time)."""
+    uname = getattr(os, "uname", None)
+    if uname is None:  # Windows
+        import platform
+
+        return platform.system(), platform.machine()
+    u = uname()
+    return u.sysname, u.machine
+
+
 def native_unavailable() -> str | None:
     """Why the native engine cannot run here (None: it can); probed once."""
-    import platform
-
-    if platform.machine() not in ("x86_64", "AMD64") or platform.system() != "Linux":
-        return (
-            f"native code is x86-64 Linux only (this is {platform.system()} {platform.machine()})"
-        )
+    system, machine = host_platform()
+    if machine not in ("x86_64", "AMD64") or system != "Linux":
+        return f"native code is x86-64 Linux only (this is {system} {machine})"
     from .native.exec import unavailable
 
     return unavailable()

@@ -35,7 +35,8 @@ pytestmark = pytest.mark.skipif(
 def _child(code: str, env: dict[str, str] | None = None, data: Any = None) -> Any:
     """Run ``code`` in a child Python (``DATA``: ``data`` through JSON); it
     prints one JSON value last."""
-    e = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
+    # whole modules compiled at once unless a test asks for lazy compilation
+    e = {**os.environ, "PYTHONPATH": str(SRC), "WASMZERO_NATIVE_LAZY": "0", **(env or {})}
     code = "import json, sys\nDATA = json.loads(sys.stdin.read())\n" + textwrap.dedent(code)
     r = subprocess.run(
         [sys.executable, "-c", code],
@@ -511,23 +512,31 @@ def test_lazily_compiled_modules_pass_the_spec_scripts() -> None:
     assert passed > 2000
 
 
+@pytest.mark.parametrize("lazy", ["0", "1"], ids=["whole", "lazy"])
 @pytest.mark.parametrize("suite", ["v1", "v2"])
-def test_the_spec_suite_runs_natively(suite: str) -> None:
+def test_the_spec_suite_runs_natively(suite: str, lazy: str) -> None:
     """The whole suite on the native engine (a child process): no failure,
-    and every function compiled natively but those with SIMD."""
+    and (modules compiled whole) every function compiled natively but those
+    with SIMD; and with functions compiled at their first call, the default."""
     r = subprocess.run(
         [sys.executable, "-m", "tests.spectest", "--suite", suite, "--engine", "native"],
         capture_output=True,
         text=True,
         timeout=1200,
         cwd=SRC.parent,
-        env={**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{SRC.parent}"},
+        env={
+            **os.environ,
+            "PYTHONPATH": f"{SRC}{os.pathsep}{SRC.parent}",
+            "WASMZERO_NATIVE_LAZY": lazy,
+        },
     )
     if "not found" in r.stderr or "is not at" in r.stdout + r.stderr:
         pytest.skip("the spec suite is not here")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
     assert lines[-1].startswith(f"spectest {suite} native:") and " 0 failed" in lines[-1]
+    if lazy == "1":
+        return
     fell_back = int(lines[-2].split(",")[1].split()[0])
     assert fell_back == 0 if suite == "v1" else fell_back > 0  # v2: SIMD only
 

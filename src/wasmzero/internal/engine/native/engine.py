@@ -22,7 +22,7 @@ from ...wasm.callstack import HOST_FRAME, current
 from ...wasm.module import Module
 from ...wasm.store import ModuleInstance
 from ...wasm.types import EXTERNREF, F32, F64, FUNCREF
-from ..code import CompiledCode
+from ..code import CompiledCode, CompileError
 from ..limits import NO_OPTIONS, TranslateOptions
 from .asm import Asm, Label
 from .compile import (
@@ -74,10 +74,6 @@ _TRAPS = [
 _M64 = 0xFFFFFFFFFFFFFFFF
 _warned = False
 
-
-# Modules with this much code compile each function on its first call
-# (measured: benchmarks/README, "Large programs with the native engine").
-LAZY_NATIVE_BYTES = 256 * 1024
 # Lazy mode numbers call_indirect sites as functions are compiled; the first
 # this many get an inline cache (16 bytes each, per instance).
 LAZY_IC_SITES = 1 << 15
@@ -97,11 +93,11 @@ _INLINE_CACHES = list_layout()
 def _cpu_key() -> str:
     """What the code depends on in the CPU: the machine and the optional
     instructions it may use (and whether it reads Python lists)."""
-    import platform
+    from .. import host_platform
 
     flags = _cpu_flags()
     used = ",".join(f for f in ("abm", "bmi1", "popcnt", "sse4_1") if f in flags)
-    return f"{platform.machine()}:{used}:ic={int(_INLINE_CACHES)}"
+    return f"{host_platform()[1]}:{used}:ic={int(_INLINE_CACHES)}"
 
 
 def _from_cache(
@@ -289,7 +285,25 @@ class NativeCode(CompiledCode):
             self.lazy_cached.update(self.lazy_made)
             self.lazy_made = {}
 
-    def compile_native(self) -> dict[int, int]:
+    def translate_all(self) -> dict[int, Any]:
+        """Compile every defined function now (``wasmzero compile``): the
+        whole module at once into one piece of code, kept in the disk cache,
+        or, when functions already run lazily, each one not yet compiled;
+        a function that falls back is translated for the compiler engine."""
+        lo, hi = self.ctx.num_imported_funcs, len(self.ctx.func_types)
+        entries = self.compile_native(whole=True)
+        for index in range(lo, hi):
+            if self.entry(index) is None:
+                try:
+                    self.code(index)
+                except CompileError:
+                    pass  # raised again if the function is ever called
+        return dict(entries)
+
+    def compile_native(self, whole: bool = False) -> dict[int, int]:
+        """The native entries so far. Functions are compiled at their first
+        call (lazy mode: a run pays for the functions it uses) unless
+        ``whole`` (or the disk cache holds the whole module's code)."""
         entries = self.entries
         if entries is not None:
             return entries
@@ -318,12 +332,8 @@ class NativeCode(CompiledCode):
             bitcount = {"abm", "bmi1", "popcnt"} <= flags  # lzcnt, tzcnt, popcnt
             sse41 = "sse4_1" in flags  # roundsd/roundss
             self.flags = (bitcount, sse41)
-            code_bytes = sum(c.size for c in self.module.codes)
-            if (
-                self.module.lazy_bodies
-                or code_bytes >= LAZY_NATIVE_BYTES
-                or os.environ.get("WASMZERO_NATIVE_LAZY")  # tests force it
-            ):
+            # tests: "0" compiles whole modules at once, as ``whole`` does
+            if not whole and os.environ.get("WASMZERO_NATIVE_LAZY") != "0":
                 return self._start_lazy(lo, hi, bitcount and sse41)
             eligible = [
                 i for i in range(lo, hi)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import ctypes
 import mmap
 import os
-import platform
 import threading
 from typing import Any
 
+from .. import host_platform
 from .asm import CC_E, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm, Label
 
 # The context block: one per thread, an array of u64 (indices).
@@ -82,8 +82,10 @@ def unavailable() -> str | None:
         _probed = True
         if os.environ.get("WASMZERO_NATIVE_UNAVAILABLE"):  # tests force the fallback
             _unavailable = "disabled by WASMZERO_NATIVE_UNAVAILABLE"
-        elif platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-            _unavailable = f"native code is x86-64 Linux only (this is {platform.system()} {platform.machine()})"
+        elif host_platform()[0] != "Linux" or host_platform()[1] not in ("x86_64", "AMD64"):
+            _unavailable = "native code is x86-64 Linux only (this is {} {})".format(
+                *host_platform()
+            )
         elif not bytearray_layout():
             _unavailable = "this Python's bytearray layout is not the one native code reads"
         else:
