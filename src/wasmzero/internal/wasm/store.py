@@ -19,6 +19,7 @@ from ...errors import InstantiationError
 from ..printable import printable
 from .callstack import DEFAULT_MAX_CALL_DEPTH
 from .types import PAGE_SIZE, FuncType, GlobalType, TableType
+from .zeroed import zeroed
 
 _type_ids: dict[FuncType, int] = {}
 _type_lock = threading.Lock()
@@ -165,7 +166,7 @@ class MemoryInstance:
                 )
             held = got
         try:
-            self.data = bytearray(size)
+            self.data = zeroed(size)
         except (MemoryError, OverflowError):
             held[0] = 0
             raise InstantiationError(
