@@ -38,13 +38,15 @@ import sys
 import threading
 import warnings
 from binascii import crc32
-from pathlib import Path
 
 try:  # the built-in module: cheaper to import than OpenSSL's hashlib
     from _sha256 import sha256 as _sha256  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - other Python builds
     from hashlib import sha256 as _sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from .version import __version__
 
@@ -112,6 +114,8 @@ class CompilationCache:
         self.directory: Path | None = None
         self.refused: str | None = None  # why the disk cache is off, if refused
         if directory is not None:
+            from pathlib import Path  # only with a directory (start-up time)
+
             d = Path(directory).expanduser()
             d.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.directory = d
@@ -338,7 +342,7 @@ def _untrusted_directory(d: Path) -> str | None:
     if why is not None or not hasattr(os, "geteuid"):
         return why
     me = os.geteuid()
-    real = Path(os.path.realpath(d))
+    real = type(d)(os.path.realpath(d))
     for parent in real.parents:
         try:
             pst = os.stat(parent)

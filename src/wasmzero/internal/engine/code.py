@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import threading
 from types import CodeType, FunctionType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..wasm.module import Code, Module
 from ..wasm.store import FunctionInstance, ModuleInstance, type_id
 from .context import ModuleContext
-from .interpreter.interp import Prepared, interpreted_function
 from .limits import NO_OPTIONS, TranslateOptions
+
+if TYPE_CHECKING:
+    from .interpreter.interp import Prepared
 from .namespace import Segments, base_namespace, bind_memory, bind_tables, make_views
-from .osr import loop_end, loop_function
-from .tiering import Tier
 
 
 class CompileError(Exception):
@@ -83,6 +83,8 @@ class CompiledCode:
         return code
 
     def prepared(self, index: int) -> Prepared:
+        from .interpreter.interp import Prepared
+
         with self.lock:
             prep = self.interpreted.get(index)
             if prep is None:
@@ -152,6 +154,8 @@ class CompiledCode:
         bind_tables(ns, inst, segments)
 
     def materialize(self, inst: ModuleInstance, index: int) -> Any:
+        # The interpreter and tiering are imported when first used (a
+        # native or translated run never does: start-up time).
         ns = inst.ns
         fuel = self.ctx.options.fuel
         threshold = inst.tier_threshold
@@ -159,12 +163,17 @@ class CompiledCode:
             if self.interpret:
                 raise CompileError("interpreter engine", index)
             if threshold != 0 and index not in self.codes and index not in self.failed:
+                from .interpreter.interp import interpreted_function
+                from .tiering import Tier
+
                 # Tiering (tiering.py): interpreted until hot; None: always.
                 tier = None if threshold is None else Tier(self, inst, index, threshold)
                 fn = interpreted_function(self.prepared(index), ns, fuel, tier)
             else:
                 fn = FunctionType(self.code(index), ns, f"f{index}")
         except CompileError:
+            from .interpreter.interp import interpreted_function
+
             # Beyond what CPython compiles: this function is interpreted.
             fn = interpreted_function(self.prepared(index), ns, fuel)
         self.install(inst, index, fn)
@@ -209,6 +218,8 @@ class CompiledCode:
         module = self.module
         code = module.codes[index - ctx.num_imported_funcs]
         ft = ctx.func_types[index]
+        from .osr import loop_end, loop_function
+
         lf = loop_function(module.types, ft, [*ft.params, *code.locals], code.body, pc)
         n = len(ctx.func_types)
         extended = _Extended(

@@ -12,7 +12,6 @@ import ctypes
 import os
 import threading
 import warnings
-from pathlib import Path
 from types import FunctionType
 from typing import Any
 
@@ -176,7 +175,8 @@ def _lazy_from_cache(
 
 def _cpu_flags() -> set[str]:
     try:
-        return set(Path("/proc/cpuinfo").read_text().split())
+        with open("/proc/cpuinfo") as f:
+            return set(f.read().split())
     except OSError:
         return set()
 
