@@ -87,7 +87,7 @@ t0 = time.perf_counter()
 from wasmzero.config import RuntimeConfig
 from wasmzero.runtime import Runtime
 data = open(sys.argv[1], "rb").read()
-rt = Runtime(RuntimeConfig(compilation_cache=None))
+rt = Runtime(RuntimeConfig(engine=sys.argv[2], compilation_cache=None))
 t1 = time.perf_counter()
 compiled = rt.compile_module(data)
 t2 = time.perf_counter()
@@ -220,9 +220,14 @@ def part_translate(opts: argparse.Namespace, programs: list, results: dict) -> N
             prog.name,
             {"size": path.stat().st_size, "code": code_size(path), "wasmzero": [], "pwasm": []},
         )
+        rows.setdefault("wasmzero-native", [])
         for _ in range(opts.n):
-            for name, script in (("wasmzero", WZ_TRANSLATE), ("pwasm", PW_TRANSLATE)):
-                r = run([py, "-c", script, str(path)], None, env, opts.timeout)
+            for name, script, extra in (
+                ("wasmzero", WZ_TRANSLATE, ["compiler"]),
+                ("wasmzero-native", WZ_TRANSLATE, ["native"]),
+                ("pwasm", PW_TRANSLATE, []),
+            ):
+                r = run([py, "-c", script, str(path), *extra], None, env, opts.timeout)
                 entry: dict = {"rss": r["rss"], "rc": r["rc"]}
                 if r["rc"] == 0:
                     entry.update(json.loads(r["out"].decode().strip().splitlines()[-1]))
@@ -375,23 +380,25 @@ def report(results: dict, programs: list) -> str:
     if tr:
         lines += [
             "| program | size | code section | wasmzero decode+validate | wasmzero translate "
-            "all | wasmzero s/MB of code | pwasm decode+instantiate | pwasm compile all | "
-            "pwasm s/MB of code | peak RSS wasmzero / pwasm (MB) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "all | wasmzero s/MB of code | native decode | native compile all | native s/MB | "
+            "pwasm decode+instantiate | pwasm compile all | "
+            "pwasm s/MB of code | peak RSS wasmzero / native / pwasm (MB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, rows in tr.items():
             code = rows.get("code") or (code_size(paths[name]) if name in paths else 0)
             mb = code / 1e6 if code else rows["size"] / 1e6
             cells = [f"{mb:.2f} MB"]
-            for rt in ("wasmzero", "pwasm"):
-                ok = [r for r in rows[rt] if r.get("rc") == 0]
+            rts = ("wasmzero", "wasmzero-native", "pwasm")
+            for rt in rts:
+                ok = [r for r in rows.get(rt, []) if r.get("rc") == 0]
                 d = median([r["decode"] for r in ok])
                 t = median([r["translate"] for r in ok])
                 if d is None or t is None:
                     cells += ["error", "-", "-"]
                 else:
                     cells += [fmt(d), fmt(t), fmt((d + t) / mb)]
-            rss = [median([r["rss"] for r in rows[rt]]) for rt in ("wasmzero", "pwasm")]
+            rss = [median([r["rss"] for r in rows.get(rt, [])]) for rt in rts]
             cells.append(" / ".join(fmt(x and x / 1024, 0) for x in rss))
             lines.append(f"| {name} | {rows['size'] / 1e6:.1f} MB | " + " | ".join(cells) + " |")
         lines.append("")

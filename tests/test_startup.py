@@ -20,6 +20,7 @@ from wasmzero import (
 )
 from wasmzero.internal.binary import decoder
 from wasmzero.internal.binary.encoder import name, section, uleb128
+from wasmzero.internal.engine import native_unavailable
 from wasmzero.internal.wasm.module import LazyCode
 
 ENGINES = ["compiler", "interpreter"]
@@ -103,30 +104,45 @@ def test_laziness_follows_the_code_section_size(monkeypatch: pytest.MonkeyPatch)
     assert big.codes[2].load is None
 
 
-def _count_stored(cache_dir: Path) -> tuple[int, bool]:
+def _count_stored(cache_dir: Path, engine: str = "compiler") -> tuple[int, bool]:
+    """(functions stored, whether the decoded module is) in the cache entry:
+    translations for the compiler engine, machine code for the native one."""
     (path,) = cache_dir.glob("*.wzc")
     cache = CompilationCache(cache_dir)
     codes = cache.load_code(path.stem)
     assert codes is not None
+    if engine == "native":
+        return len(codes.get("native-lazy", (None,) * 4)[3] or ()), "module" in codes
     return sum(1 for k in codes if isinstance(k, int)), "module" in codes
 
 
-def test_cache_grows_with_each_run(tmp_path: Path) -> None:
+def _engine(name: str) -> str:
+    if name == "native" and native_unavailable() is not None:
+        pytest.skip(f"native engine: {native_unavailable()}")
+    return name
+
+
+ENGINES = pytest.mark.parametrize("engine", ["compiler", "native"])
+
+
+@ENGINES
+def test_cache_grows_with_each_run(tmp_path: Path, engine: str) -> None:
     data = _module(_bodies(_ADD(0), n=50))
+    engine = _engine(engine)
 
     def run(*names: str) -> list[int]:
-        config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
+        config = RuntimeConfig(engine=engine, compilation_cache=CompilationCache(tmp_path))
         with Runtime(config) as rt:
             mod = rt.instantiate(data)
             return [mod.exported_function(n)(1) for n in names]
 
     assert run("f1", "f2") == [2, 3]
     # Only what ran was translated and stored (and the decoded module).
-    assert _count_stored(tmp_path) == (2, True)
+    assert _count_stored(tmp_path, engine) == (2, True)
     assert run("f2", "f3", "f4") == [3, 4, 5]
-    assert _count_stored(tmp_path) == (4, True)
+    assert _count_stored(tmp_path, engine) == (4, True)
     assert run("f1", "f4") == [2, 5]  # all from the cache: nothing to add
-    assert _count_stored(tmp_path) == (4, True)
+    assert _count_stored(tmp_path, engine) == (4, True)
 
 
 def test_lazy_modules_cache_translations_but_not_bodies(tmp_path: Path) -> None:
@@ -143,9 +159,11 @@ def test_lazy_modules_cache_translations_but_not_bodies(tmp_path: Path) -> None:
     assert _count_stored(tmp_path) == (1, False)
 
 
-def test_corrupt_cache_file_is_ignored(tmp_path: Path) -> None:
+@ENGINES
+def test_corrupt_cache_file_is_ignored(tmp_path: Path, engine: str) -> None:
     data = _module(_bodies(_ADD(0), n=5))
-    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
+    engine = _engine(engine)
+    config = RuntimeConfig(engine=engine, compilation_cache=CompilationCache(tmp_path))
     with Runtime(config) as rt:
         assert rt.instantiate(data).exported_function("f3")(1) == 4
     (path,) = tmp_path.glob("*.wzc")
@@ -153,16 +171,14 @@ def test_corrupt_cache_file_is_ignored(tmp_path: Path) -> None:
     for cut in (len(blob) // 2, 10):
         path.write_bytes(bytes(blob[:cut]))
         with Runtime(
-            RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
+            RuntimeConfig(engine=engine, compilation_cache=CompilationCache(tmp_path))
         ) as rt:
             assert rt.instantiate(data).exported_function("f3")(1) == 4
     blob[-5] ^= 0xFF
     path.write_bytes(bytes(blob))
-    with Runtime(
-        RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(tmp_path))
-    ) as rt:
+    with Runtime(RuntimeConfig(engine=engine, compilation_cache=CompilationCache(tmp_path))) as rt:
         assert rt.instantiate(data).exported_function("f4")(1) == 5
-    assert _count_stored(tmp_path)[0] >= 1
+    assert _count_stored(tmp_path, engine)[0] >= 1
 
 
 _WRITER = """
@@ -171,7 +187,7 @@ from wasmzero import CompilationCache, Runtime, RuntimeConfig
 data = open(sys.argv[1], "rb").read()
 first = int(sys.argv[3])
 for round_ in range(20):
-    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(sys.argv[2]))
+    config = RuntimeConfig(engine=sys.argv[4], compilation_cache=CompilationCache(sys.argv[2]))
     with Runtime(config) as rt:
         mod = rt.instantiate(data)
         for i in range(first, 60, 2):
@@ -179,24 +195,26 @@ for round_ in range(20):
 """
 
 
-def test_concurrent_processes_share_a_cache_directory(tmp_path: Path) -> None:
+@ENGINES
+def test_concurrent_processes_share_a_cache_directory(tmp_path: Path, engine: str) -> None:
+    engine = _engine(engine)
     wasm = tmp_path / "m.wasm"
     wasm.write_bytes(_module(_bodies(_ADD(0), n=60)))
     cache = tmp_path / "cache"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(wasm), str(cache), str(first)], env=env
+            [sys.executable, "-c", _WRITER, str(wasm), str(cache), str(first), engine], env=env
         )
         for first in (0, 1, 0, 1)
     ]
     assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
     assert not list(cache.glob(".tmp-*"))  # no partial file left behind
-    count, has_module = _count_stored(cache)
+    count, has_module = _count_stored(cache, engine)
     assert has_module and 30 <= count <= 60
     # The entry is whole: a last run takes everything from it.
-    config = RuntimeConfig(engine="compiler", compilation_cache=CompilationCache(cache))
+    config = RuntimeConfig(engine=engine, compilation_cache=CompilationCache(cache))
     with Runtime(config) as rt:
         mod = rt.instantiate(wasm.read_bytes())
         assert [mod.exported_function(f"f{i}")(1) for i in range(60)] == list(range(1, 61))
-    assert _count_stored(cache) == (60, True)
+    assert _count_stored(cache, engine) == (60, True)
