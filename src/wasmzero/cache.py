@@ -111,25 +111,34 @@ class CompilationCache:
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self._entries: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self.directory: Path | None = None
+        # The directory as a string (pathlib is imported only when asked
+        # for ``directory``: start-up time).
+        self._dir: str | None = None
         self.refused: str | None = None  # why the disk cache is off, if refused
         if directory is not None:
-            from pathlib import Path  # only with a directory (start-up time)
-
-            d = Path(directory).expanduser()
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.directory = d
+            d = os.path.expanduser(os.fspath(directory))
+            os.makedirs(d, mode=0o700, exist_ok=True)  # the mode applies to d itself
+            self._dir = d
             why = _untrusted_directory(d)
             if why is not None:
                 self._refuse(why)
 
+    @property
+    def directory(self) -> Path | None:
+        """The directory in use, or None (memory only, or refused)."""
+        if self._dir is None:
+            return None
+        from pathlib import Path
+
+        return Path(self._dir)
+
     def _refuse(self, why: str) -> None:
         """Switch the disk cache off and say why (once per cache)."""
         with self._lock:
-            if self.directory is None:
+            if self._dir is None:
                 return
-            where = self.directory
-            self.directory = None
+            where = self._dir
+            self._dir = None
             self.refused = why
         warnings.warn(
             f"wasmzero: not using compilation cache {where}: {why}",
@@ -170,8 +179,9 @@ class CompilationCache:
 
     # -- on disk -----------------------------------------------------------
 
-    def _path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / f"{key}.wzc"
+    def _path(self, key: str) -> str | None:
+        d = self._dir
+        return None if d is None else os.path.join(d, f"{key}.wzc")
 
     def load_code(self, key: str) -> dict[Any, Any] | None:
         """The translated functions stored for ``key``, or None when there is
@@ -203,7 +213,7 @@ class CompilationCache:
         """Merge ``codes`` into the disk entry for ``key`` (what another
         process stored since this one read it is kept, unless both wrote at
         the same moment: then one's additions wait for a later run)."""
-        if self.directory is None:
+        if self._dir is None:
             return
         stored = self.load_code(key) or {}
         stored.update(codes)
@@ -219,10 +229,11 @@ class CompilationCache:
         payload = marshal.dumps(codes)
         blob = head + _checksum(head, payload) + payload
         try:
-            import tempfile
-
-            # mkstemp creates the file new (O_EXCL), mode 0600, owned by us.
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            # A new file (O_EXCL: never an existing one or a symlink's
+            # target), mode 0600, owned by us -- as tempfile.mkstemp makes
+            # it, without importing tempfile into every run.
+            tmp = os.path.join(os.path.dirname(path), f".tmp-{os.urandom(8).hex()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(blob)
@@ -236,20 +247,20 @@ class CompilationCache:
         except OSError:
             pass  # a cache that cannot be written is only a slower cache
 
-    def _read_trusted(self, path: Path) -> bytes | None:
+    def _read_trusted(self, path: str) -> bytes | None:
         """The bytes of a cache file, or None: missing, unreadable, or refused
         (a symlink, not a regular file, another owner, writable by group or
         others: the disk cache is then switched off)."""
         try:
             fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
         except OSError as e:
-            if e.errno == errno.ELOOP or (_NOFOLLOW == 0 and path.is_symlink()):
-                self._refuse(f"{path.name} is a symbolic link")
+            if e.errno == errno.ELOOP or (_NOFOLLOW == 0 and os.path.islink(path)):
+                self._refuse(f"{os.path.basename(path)} is a symbolic link")
             return None
         try:
             why = _untrusted_entry(os.fstat(fd), "file")
             if why is not None:
-                self._refuse(f"{path.name}: {why}")
+                self._refuse(f"{os.path.basename(path)}: {why}")
                 return None
             with os.fdopen(fd, "rb", closefd=False) as f:
                 return f.read()
@@ -327,7 +338,7 @@ def _private_group(gid: int) -> bool:
     return private
 
 
-def _untrusted_directory(d: Path) -> str | None:
+def _untrusted_directory(d: str) -> str | None:
     """Why directory ``d`` is not to be trusted, or None. Besides ``d``
     itself (see ``_untrusted_entry``), every directory above its real path
     must belong to this user or root and, unless sticky (``/tmp``: others
@@ -342,8 +353,12 @@ def _untrusted_directory(d: Path) -> str | None:
     if why is not None or not hasattr(os, "geteuid"):
         return why
     me = os.geteuid()
-    real = type(d)(os.path.realpath(d))
-    for parent in real.parents:
+    parent = os.path.realpath(d)
+    while True:
+        up = os.path.dirname(parent)
+        if up == parent:
+            break
+        parent = up
         try:
             pst = os.stat(parent)
         except OSError as e:

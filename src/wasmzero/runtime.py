@@ -595,7 +595,7 @@ class Runtime:
                 code.preload(stored)
             entry = cache.put(key, (module, code))
         module, code = entry
-        if cache.directory is not None:
+        if cache._dir is not None:
             self._persist[key] = (cache, module, code)
         return CompiledModule(module, code, config.custom_sections)
 
