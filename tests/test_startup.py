@@ -23,7 +23,7 @@ from wasmzero.internal.binary.encoder import name, section, uleb128
 from wasmzero.internal.engine import native_unavailable
 from wasmzero.internal.wasm.module import LazyCode
 
-ENGINES = ["compiler", "interpreter"]
+ENGINES = ["compiler", "interpreter", "native"]
 ROOT = Path(__file__).resolve().parents[1]
 
 # Bodies: (i32) -> i32 functions. f(k) returns x + k.
@@ -122,10 +122,10 @@ def _engine(name: str) -> str:
     return name
 
 
-ENGINES = pytest.mark.parametrize("engine", ["compiler", "native"])
+CACHE_ENGINES = pytest.mark.parametrize("engine", ["compiler", "native"])
 
 
-@ENGINES
+@CACHE_ENGINES
 def test_cache_grows_with_each_run(tmp_path: Path, engine: str) -> None:
     data = _module(_bodies(_ADD(0), n=50))
     engine = _engine(engine)
@@ -159,7 +159,7 @@ def test_lazy_modules_cache_translations_but_not_bodies(tmp_path: Path) -> None:
     assert _count_stored(tmp_path) == (1, False)
 
 
-@ENGINES
+@CACHE_ENGINES
 def test_corrupt_cache_file_is_ignored(tmp_path: Path, engine: str) -> None:
     data = _module(_bodies(_ADD(0), n=5))
     engine = _engine(engine)
@@ -195,7 +195,7 @@ for round_ in range(20):
 """
 
 
-@ENGINES
+@CACHE_ENGINES
 def test_concurrent_processes_share_a_cache_directory(tmp_path: Path, engine: str) -> None:
     engine = _engine(engine)
     wasm = tmp_path / "m.wasm"

@@ -179,15 +179,14 @@ def supported(
 
 # Instructions whose machine code depends only on their immediate and the
 # operand depth (see FunctionCompiler.compile): locals, constants, numeric
-# operators; those that can trap refer to a trap label and are not memoized.
+# operators, loads and stores (whose only jumps go to trap labels).
 _MEMOABLE = frozenset(
-    ["local.get", "local.set", "local.tee", "i32.const", "i64.const", "f32.const", "f64.const",
-     "drop", "nop"]
-    + [n for n in (o.name for o in OPS.values()) if n[:4] in ("i32.", "i64.", "f32.", "f64.")
-       and n not in _LOADS and n not in _STORES and n[4:] != "const"]
+    ["local.get", "local.set", "local.tee", "drop", "nop"]
+    + [n for n in (o.name for o in OPS.values()) if n[:4] in ("i32.", "i64.", "f32.", "f64.")]
 )  # fmt: skip
-# (opcode, immediate, slot of the operand depth) -> (code, depth change)
-_MEMO: dict[tuple[Any, Any, int], tuple[bytes, int]] = {}
+# (opcode, immediate, slot of the operand depth) ->
+#     (code, depth change, ((offset of a rel32 to a trap label, trap kind), ...))
+_MEMO: dict[tuple[Any, Any, int], tuple[bytes, int, tuple[tuple[int, int], ...]]] = {}
 _MEMO_MAX = 1 << 16
 
 
@@ -331,22 +330,33 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
                 continue
             # Straight-line instructions whose code is a function of the
             # instruction and the operand depth alone: emitted once per
-            # (instruction, slot), then copied. An emission that refers to a
-            # label (a trap) is not remembered.
+            # (instruction, slot), then copied, with their jumps to this
+            # function's trap labels (bounds checks, division by zero)
+            # pointed again. An emission with any other jump is not kept.
             key = (op, imm, nlocals + self.d)
             got = memo_get(key)
+            start = len(a.buf)
             if got is not None:
                 a.buf += got[0]
                 self.d += got[1]
                 if self.d > self.max_d:
                     self.max_d = self.d
+                for at, kind in got[2]:
+                    fixups.append((start + at, self.trap(kind), start + at + 4))
                 continue
-            start, d0, nfix = len(a.buf), self.d, len(fixups)
+            d0, nfix = self.d, len(fixups)
             self.instr(name, imm)
-            if len(fixups) == nfix:
+            traps = {id(lab): kind for kind, lab in self.traps.items()}
+            jumps = []
+            for at, lab, rel in fixups[nfix:]:
+                kind = traps.get(id(lab))
+                if kind is None or rel != at + 4:
+                    break
+                jumps.append((at - start, kind))
+            else:
                 if len(memo) >= _MEMO_MAX:
                     memo.clear()
-                memo[key] = (bytes(a.buf[start:]), self.d - d0)
+                memo[key] = (bytes(a.buf[start:]), self.d - d0, tuple(jumps))
         # traps
         for kind, lab in self.traps.items():
             a.bind(lab)
