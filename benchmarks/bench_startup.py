@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -117,17 +118,23 @@ def run(cmd: list[str], stdin: Path | None, env: dict[str, str], timeout: float)
     with tempfile.TemporaryFile() as out, open(stdin or os.devnull, "rb") as inp:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=inp, stdout=out, stderr=subprocess.PIPE, env=env)
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                return {"time": None, "rss": None, "rc": "timeout", "out": b"", "err": ""}
-            time.sleep(0.005)
+        # A blocking wait (polling would round every time up to its period),
+        # with a timer that kills the child at the deadline.
+        killed: list[bool] = []
+
+        def kill() -> None:
+            killed.append(True)
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        if killed:
+            proc.returncode = -9
+            return {"time": None, "rss": None, "rc": "timeout", "out": b"", "err": ""}
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
