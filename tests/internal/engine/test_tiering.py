@@ -183,3 +183,20 @@ def test_a_c_program_runs_the_same_tiered_with_the_same_fuel(threshold: int | No
     assert expected[0] and expected[1]
     assert _wasi_run(wasm, args, fuel=10**12, tier_threshold=threshold) == expected
     assert _wasi_run(wasm, args, fuel=10**12, engine="interpreter") == expected
+
+
+@pytest.mark.parametrize("threshold", [None, 1, 2], ids=["translate-nothing", "1", "2"])
+@pytest.mark.parametrize("suite", ["v1", "v2"])
+def test_the_spec_suite_passes_at_every_threshold(suite: str, threshold: int | None) -> None:
+    """The whole suite on the compiler engine with tiering forced: None
+    interprets everything (the interpreter's code with the compiler
+    engine's plumbing), 1 and 2 translate after one or two calls or loop
+    iterations (on-stack replacement in the middle of loops); 0, translate
+    at once, is the plain compiler engine run of tests/test_spectest.py."""
+    from tests.spectest.runner import SPECTEST, run_suite
+
+    if not (SPECTEST / suite).is_dir():
+        pytest.skip("the spec suite is not here")
+    total = run_suite(suite, "compiler", out=io.StringIO(), options={"tier_threshold": threshold})
+    assert total.failed == 0, total.failures[:10]
+    assert total.passed > 10_000
