@@ -106,6 +106,8 @@ def decode_module(
 
 
 _TABLES: dict[CoreFeatures, dict[int, str]] = {}
+# Immediate kinds that are one u32 index.
+_INDEX_KINDS = frozenset(("local", "global", "func", "label", "table", "data", "elem"))
 
 
 def _decode_table(features: CoreFeatures) -> dict[int, str]:
@@ -301,9 +303,18 @@ class _Decoder:
         return (op, self._imm(kind), at)
 
     def _imm(self, kind: str) -> object:
-        if kind in ("local", "global", "func", "label", "table", "data", "elem"):
-            return self.u32()
+        if kind in _INDEX_KINDS:
+            data, pos = self.data, self.pos
+            if pos < self.end and data[pos] < 0x80:  # one byte: most indices
+                self.pos = pos + 1
+                return data[pos]
+            return self.uleb(32)
         if kind == "i32":
+            data, pos = self.data, self.pos
+            if pos < self.end and data[pos] < 0x80:  # one byte: -64..63
+                b = data[pos]
+                self.pos = pos + 1
+                return (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFF
             return self.sleb(32) & 0xFFFFFFFF
         if kind == "i64":
             return self.sleb(64) & 0xFFFFFFFFFFFFFFFF
