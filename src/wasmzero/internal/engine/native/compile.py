@@ -144,7 +144,13 @@ def supported(
         return False
     types = module.types
     gtypes = None
+    kinds = _kinds(bitcount, sse41)
     for op, imm, _ in code.body:
+        kind = kinds[op]
+        if kind == _OK:
+            continue
+        if kind == _NO:
+            return False
         name = OPS[op].name
         if name in _LOADS or name in _STORES:
             if imm[1] > 0xFFFFFFFF:  # pragma: no cover - decoder bounds offsets
@@ -172,9 +178,37 @@ def supported(
                 if not module.all_memories():
                     return False  # pragma: no cover - validation requires a memory
             continue
-        if not _numeric_ok(name, bitcount, sse41):
+        if not _numeric_ok(name, bitcount, sse41):  # pragma: no cover - kinds say so first
             return False
     return True
+
+
+_OK, _CHECK, _NO = 0, 1, 2
+# The instructions of _CONTROL whose immediates and types supported() checks.
+_CHECKED = {
+    "block", "loop", "if", "call", "call_indirect", "global.get", "global.set",
+    "memory.fill", "memory.copy", "memory.size", "memory.grow",
+}  # fmt: skip
+_KINDS: dict[tuple[bool, bool], dict[int, int]] = {}
+
+
+def _kinds(bitcount: bool, sse41: bool) -> dict[int, int]:
+    """Opcode -> whether ``supported`` accepts it at once (_OK), looks at its
+    immediate and types (_CHECK: memory and control), or refuses it (_NO),
+    for this CPU's optional instructions; made once per set of flags."""
+    got = _KINDS.get((bitcount, sse41))
+    if got is None:
+        got = {}
+        for op, info in OPS.items():
+            name = info.name
+            if name in _LOADS or name in _STORES or name in _CHECKED:
+                got[op] = _CHECK
+            elif name in _CONTROL:
+                got[op] = _OK
+            else:
+                got[op] = _OK if _numeric_ok(name, bitcount, sse41) else _NO
+        _KINDS[(bitcount, sse41)] = got
+    return got
 
 
 # Instructions whose machine code depends only on their immediate and the
@@ -237,7 +271,8 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         self.index = index
         self.entry = entry
         self.native = native  # native function index -> its entry label
-        code = module.codes[index - module.num_imported_funcs]
+        self.nimported = module.num_imported_funcs
+        code = module.codes[index - self.nimported]
         self.ft = ftypes[index]
         self.nlocals = len(self.ft.params) + len(code.locals)
         self.body = code.body
@@ -625,7 +660,7 @@ class FunctionCompiler(FloatEmitter, MemoryEmitter):
         n, nr = len(ft.params), len(ft.results)
         a = self.a
         lab = self.native.get(index)
-        if self.lazy and index >= self.module.num_imported_funcs:
+        if self.lazy and index >= self.nimported:
             # through the module's table of entries (exec.FTAB): compiled on
             # first call, or called by Python when not native
             a.load64(RCX, R15, 8 * FTAB)
