@@ -53,24 +53,29 @@ def _child(code: str, env: dict[str, str] | None = None, data: Any = None) -> An
 RUN = """
 import json, sys
 from wasmzero import Runtime, RuntimeConfig, Trap
-def outcomes(wasm, calls, engine="native"):
-    rt = Runtime(RuntimeConfig(engine=engine))
-    compiled = rt.compile_module(wasm)
-    m = rt.instantiate_module(compiled)
+def run_calls(m, calls):
     out = []
     for name, args in calls:
         try:
             out.append(["ok", m.exported_function(name)(*args)])
         except Trap as e:
             out.append(["trap", e.kind.value, e.wasm_stack])
+    return out
+def outcomes(wasm, calls, engine="native"):
+    rt = Runtime(RuntimeConfig(engine=engine))
+    compiled = rt.compile_module(wasm)
+    out = run_calls(rt.instantiate_module(compiled), calls)
     native = len(compiled._code.compile_native()) if engine == "native" else 0
     return out, native
 """
 
 
-def _outcomes(wasm: bytes, calls: list, engine: str = "compiler") -> list:
-    rt = Runtime(RuntimeConfig(engine=engine))
-    m = rt.instantiate(wasm)
+def _outcomes(
+    wasm: bytes, calls: list, engine: str = "compiler", rt: Runtime | None = None
+) -> list:
+    """Outcomes in this process (the reference: the compiler engine), on
+    ``rt`` when given (a runtime with host modules)."""
+    m = (rt or Runtime(RuntimeConfig(engine=engine))).instantiate(wasm)
     out: list = []
     for name, args in calls:
         try:
@@ -206,16 +211,9 @@ def test_memory_globals_host_calls_and_traps() -> None:
         code + "print(json.dumps(outcomes(bytes.fromhex(DATA[0]), DATA[1])))",
         data=[wasm.hex(), calls],
     )
-    rt = Runtime()
+    rt = Runtime(RuntimeConfig(engine="compiler"))
     rt.host_module("env").function("twice", lambda x: 2 * x, ["i32"], ["i32"]).instantiate()
-    m = rt.instantiate(wasm)
-    expected: list = []
-    for name, args in calls:
-        try:
-            expected.append(["ok", m.exported_function(name)(*args)])
-        except Trap as e:
-            expected.append(["trap", e.kind.value, e.wasm_stack])
-    assert got == json.loads(json.dumps(expected))
+    assert got == json.loads(json.dumps(_outcomes(wasm, calls, rt=rt)))
 
 
 def test_random_control_flow_agrees() -> None:
@@ -430,13 +428,7 @@ def test_call_indirect_inline_caches_follow_table_writes(lazy: bool) -> None:
         + """
 rt = Runtime(RuntimeConfig(engine="native"))
 compiled = rt.compile_module(bytes.fromhex(DATA[0]))
-m = rt.instantiate_module(compiled)
-out = []
-for name, args in DATA[1]:
-    try:
-        out.append(["ok", m.exported_function(name)(*args)])
-    except Trap as e:
-        out.append(["trap", e.kind.value, e.wasm_stack])
+out = run_calls(rt.instantiate_module(compiled), DATA[1])
 print(json.dumps([out, compiled._code.nsites]))
 """,
         env={"WASMZERO_NATIVE_LAZY": "1"},
