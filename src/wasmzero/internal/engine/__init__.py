@@ -42,11 +42,21 @@ def host_platform() -> tuple[str, str]:
     return u.sysname, u.machine
 
 
-def native_unavailable() -> str | None:
-    """Why the native engine cannot run here (None: it can); probed once."""
+def foreign_platform() -> str | None:
+    """Why this machine is not one native code is made for (x86-64 Linux),
+    or None."""
     system, machine = host_platform()
     if machine not in ("x86_64", "AMD64") or system != "Linux":
         return f"native code is x86-64 Linux only (this is {system} {machine})"
+    return None
+
+
+def native_unavailable() -> str | None:
+    """Why the native engine cannot run here (None: it can); probed once.
+    The native package is not imported on another platform."""
+    why = foreign_platform()
+    if why is not None:
+        return why
     from .native.exec import unavailable
 
     return unavailable()

@@ -18,45 +18,63 @@ import sys
 import threading
 from typing import Any
 
-# Offsets in PyByteArrayObject on 64-bit CPython with the GIL.
-_OB_SIZE, _OB_ALLOC, _OB_BYTES, _OB_START = 16, 24, 32, 40
+# Offsets in PyByteArrayObject on 64-bit CPython with the GIL (the native
+# engine's trampolines read ob_size and ob_start too).
+OB_SIZE, OB_ALLOC, OB_BYTES, OB_START = 16, 24, 32, 40
 # Below this, bytearray(n) costs no more than the calloc.
 MIN_LAZY = 1 << 20
 
 _lock = threading.Lock()
+_layout: bool | None = None
 _api: Any = None  # (ctypes, PyObject_Calloc), once checked; False: not usable
+
+
+def bytearray_layout() -> bool:
+    """Whether bytearrays have the four fields at the offsets above (checked
+    once, on live bytearrays): CPython with the GIL on a 64-bit machine."""
+    global _layout
+    with _lock:
+        if _layout is None:
+            _layout = _check_layout()
+        return _layout
+
+
+def _check_layout() -> bool:
+    if sys.implementation.name != "cpython" or sys.maxsize != 2**63 - 1:
+        return False
+    import ctypes
+    import sysconfig
+
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return False
+    full, empty = bytearray(b"wasmzero"), bytearray()
+    size, alloc, data, start = (
+        ctypes.c_ssize_t.from_address(id(full) + OB_SIZE).value,
+        ctypes.c_ssize_t.from_address(id(full) + OB_ALLOC).value,
+        ctypes.c_void_p.from_address(id(full) + OB_BYTES).value,
+        ctypes.c_void_p.from_address(id(full) + OB_START).value,
+    )
+    if not (size == 8 and alloc >= 9 and data and data == start):
+        return False
+    if ctypes.string_at(start, 8) != b"wasmzero":
+        return False
+    # an empty bytearray owns no buffer: zeroed() hands it one
+    return ctypes.c_void_p.from_address(id(empty) + OB_BYTES).value is None
 
 
 def _probe() -> Any:
     global _api
+    layout = bytearray_layout()
     with _lock:
-        if _api is not None:
-            return _api
-        _api = False
-        if sys.implementation.name != "cpython" or sys.maxsize != 2**63 - 1:
-            return _api
-        import ctypes
-        import sysconfig
+        if _api is None:
+            _api = False
+            if layout:
+                import ctypes
 
-        if sysconfig.get_config_var("Py_GIL_DISABLED"):
-            return _api
-        full, empty = bytearray(b"wasmzero"), bytearray()
-        fields = [
-            ctypes.c_ssize_t.from_address(id(full) + _OB_SIZE).value,
-            ctypes.c_ssize_t.from_address(id(full) + _OB_ALLOC).value,
-            ctypes.c_void_p.from_address(id(full) + _OB_BYTES).value,
-            ctypes.c_void_p.from_address(id(full) + _OB_START).value,
-        ]
-        if not (fields[0] == 8 and fields[1] >= 9 and fields[2] and fields[2] == fields[3]):
-            return _api
-        if ctypes.string_at(fields[3], 8) != b"wasmzero":
-            return _api
-        if ctypes.c_void_p.from_address(id(empty) + _OB_BYTES).value is not None:
-            return _api
-        calloc = ctypes.pythonapi.PyObject_Calloc
-        calloc.restype = ctypes.c_void_p
-        calloc.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
-        _api = (ctypes, calloc)
+                calloc = ctypes.pythonapi.PyObject_Calloc
+                calloc.restype = ctypes.c_void_p
+                calloc.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
+                _api = (ctypes, calloc)
         return _api
 
 
@@ -74,8 +92,8 @@ def zeroed(n: int) -> bytearray:
         raise MemoryError(f"cannot allocate {n} bytes")
     out = bytearray()
     base = id(out)
-    ctypes.c_void_p.from_address(base + _OB_BYTES).value = p
-    ctypes.c_void_p.from_address(base + _OB_START).value = p
-    ctypes.c_ssize_t.from_address(base + _OB_ALLOC).value = n + 1
-    ctypes.c_ssize_t.from_address(base + _OB_SIZE).value = n
+    ctypes.c_void_p.from_address(base + OB_BYTES).value = p
+    ctypes.c_void_p.from_address(base + OB_START).value = p
+    ctypes.c_ssize_t.from_address(base + OB_ALLOC).value = n + 1
+    ctypes.c_ssize_t.from_address(base + OB_SIZE).value = n
     return out

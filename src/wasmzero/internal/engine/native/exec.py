@@ -23,7 +23,8 @@ import os
 import threading
 from typing import Any
 
-from .. import host_platform
+from ...wasm.zeroed import OB_SIZE, OB_START, bytearray_layout
+from .. import foreign_platform
 from .asm import CC_E, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP, Asm, Label
 
 # The context block: one per thread, an array of u64 (indices).
@@ -35,7 +36,7 @@ EXIT_COMPILE = 10  # a lazily compiled module's function reached first (compile.
 # A CPython list object: ob_size and ob_item (checked by list_layout()).
 LIST_SIZE, LIST_ITEMS = 16, 24
 # A CPython bytearray: ob_size and ob_start (checked by bytearray_layout()).
-BYTES_SIZE, BYTES_START = 16, 40
+BYTES_SIZE, BYTES_START = OB_SIZE, OB_START
 
 GUEST_STACK = 4 << 20  # bytes of machine stack per thread
 GUARD = 64 << 10  # inaccessible bytes below it
@@ -82,10 +83,8 @@ def unavailable() -> str | None:
         _probed = True
         if os.environ.get("WASMZERO_NATIVE_UNAVAILABLE"):  # tests force the fallback
             _unavailable = "disabled by WASMZERO_NATIVE_UNAVAILABLE"
-        elif host_platform()[0] != "Linux" or host_platform()[1] not in ("x86_64", "AMD64"):
-            _unavailable = "native code is x86-64 Linux only (this is {} {})".format(
-                *host_platform()
-            )
+        elif (why := foreign_platform()) is not None:
+            _unavailable = why
         elif not bytearray_layout():
             _unavailable = "this Python's bytearray layout is not the one native code reads"
         else:
@@ -286,19 +285,3 @@ def list_layout() -> bool:
     if size != 3 or not items:
         return False
     return all(ctypes.c_void_p.from_address(items + 8 * i).value == id(probe[i]) for i in range(3))
-
-
-def bytearray_layout() -> bool:
-    """Whether bytearrays are laid out as the trampolines read them
-    (CPython with the GIL: ob_size at 16, ob_start at 40)."""
-    import sys
-    import sysconfig
-
-    if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
-        return False
-    probe = bytearray(b"wasmzero")
-    base = id(probe)
-    if ctypes.c_ssize_t.from_address(base + BYTES_SIZE).value != len(probe):
-        return False
-    start = ctypes.c_void_p.from_address(base + BYTES_START).value
-    return bool(start) and ctypes.string_at(start, len(probe)) == bytes(probe)
