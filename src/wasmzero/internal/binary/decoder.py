@@ -192,6 +192,15 @@ class _Decoder:
                 return b
         return self.uleb(32)
 
+    def s32(self) -> int:
+        data, pos = self.data, self.pos
+        if pos < self.end:
+            b = data[pos]
+            if b < 0x80:  # one byte: -64..63
+                self.pos = pos + 1
+                return b - 0x80 if b & 0x40 else b
+        return self.sleb(32)
+
     def uleb(self, bits: int) -> int:
         return self.leb(bits, False)
 
@@ -304,18 +313,9 @@ class _Decoder:
 
     def _imm(self, kind: str) -> object:
         if kind in _INDEX_KINDS:
-            data, pos = self.data, self.pos
-            if pos < self.end and data[pos] < 0x80:  # one byte: most indices
-                self.pos = pos + 1
-                return data[pos]
-            return self.uleb(32)
+            return self.u32()
         if kind == "i32":
-            data, pos = self.data, self.pos
-            if pos < self.end and data[pos] < 0x80:  # one byte: -64..63
-                b = data[pos]
-                self.pos = pos + 1
-                return (b - 0x80 if b & 0x40 else b) & 0xFFFFFFFF
-            return self.sleb(32) & 0xFFFFFFFF
+            return self.s32() & 0xFFFFFFFF
         if kind == "i64":
             return self.sleb(64) & 0xFFFFFFFFFFFFFFFF
         if kind == "memarg":

@@ -151,35 +151,31 @@ def supported(
             continue
         if kind == _NO:
             return False
+        # _CHECK: a load or store, or one of _CHECKED
         name = OPS[op].name
         if name in _LOADS or name in _STORES:
             if imm[1] > 0xFFFFFFFF:  # pragma: no cover - decoder bounds offsets
                 return False
-            continue
-        if name in _CONTROL:
-            if name in ("block", "loop", "if") and imm != BLOCKTYPE_EMPTY:
+        elif name in ("block", "loop", "if"):
+            if imm != BLOCKTYPE_EMPTY:
                 p, r = block_arity(types, imm)
                 if any(t not in _INT for t in (*p, *r)):
                     return False
-            elif name == "call":
-                cft = ftypes[imm]
-                if any(t not in _INT for t in (*cft.params, *cft.results)):
-                    return False
-            elif name == "call_indirect":
-                cft = types[imm[0]]
-                if any(t not in _INT for t in (*cft.params, *cft.results)):
-                    return False
-            elif name in ("global.get", "global.set"):
-                if gtypes is None:
-                    gtypes = module.all_globals()
-                if gtypes[imm].val_type not in _INT:
-                    return False
-            elif name in ("memory.fill", "memory.copy", "memory.size", "memory.grow"):
-                if not module.all_memories():
-                    return False  # pragma: no cover - validation requires a memory
-            continue
-        if not _numeric_ok(name, bitcount, sse41):  # pragma: no cover - kinds say so first
-            return False
+        elif name == "call":
+            cft = ftypes[imm]
+            if any(t not in _INT for t in (*cft.params, *cft.results)):
+                return False
+        elif name == "call_indirect":
+            cft = types[imm[0]]
+            if any(t not in _INT for t in (*cft.params, *cft.results)):
+                return False
+        elif name in ("global.get", "global.set"):
+            if gtypes is None:
+                gtypes = module.all_globals()
+            if gtypes[imm].val_type not in _INT:
+                return False
+        elif not module.all_memories():  # memory.fill/copy/size/grow
+            return False  # pragma: no cover - validation requires a memory
     return True
 
 
