@@ -6,11 +6,12 @@
 - instantiating one compiled module 1,000 times (no re-translation)
 - compile + instantiate, cold and with the disk cache
 
-    python benchmarks/bench_api.py
+    python benchmarks/bench_api.py [--engine compiler|native]
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from collections.abc import Callable
@@ -56,8 +57,11 @@ def typed(x: i32) -> i32:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--engine", default="compiler")  # the engine of the tables so far
+    engine = ap.parse_args().engine
     rows: list[tuple[str, str]] = []
-    with Runtime() as rt:
+    with Runtime(RuntimeConfig(engine=engine)) as rt:
         env = rt.host_module("env")
         env.function("typed", typed)
         env.function("raw", lambda stack: stack, ["i32"], ["i32"], raw=True)
@@ -107,7 +111,7 @@ def main() -> None:
 
         def cold(cache: CompilationCache | None) -> float:
             t = time.perf_counter()
-            with Runtime(RuntimeConfig(compilation_cache=cache)) as rt2:
+            with Runtime(RuntimeConfig(engine=engine, compilation_cache=cache)) as rt2:
                 env = rt2.host_module("env")
                 env.function("typed", typed)
                 env.function("raw", lambda stack: stack, ["i32"], ["i32"], raw=True)
