@@ -12,20 +12,11 @@ import statistics
 import time
 
 import wasmtime
+from bench_native import CORE  # the same functions bench_native times
 
 from wasmzero import Runtime, RuntimeConfig
 
-WAT = """(module
-  (func $fib (export "fib") (param i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
-      (then (local.get 0))
-      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
-                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
-  (func (export "loop") (param i32) (result i32) (local i32)
-    (loop $l (local.set 1 (i32.add (local.get 1) (local.get 0)))
-      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
-    (local.get 1))
-  (func (export "nop")))"""
+WAT = f"(module {CORE})"  # fib, a counted loop, a nullary export
 
 
 def main() -> None:
